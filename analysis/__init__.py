@@ -1,0 +1,8 @@
+"""Research compendium: strengths-based working and long-term outcomes.
+
+The package holds every piece of logic the notebooks call: data generation and
+validation, psychometric scoring, the fuzzy-set QCA engine, the regression
+models, figures and the pipeline runner.
+"""
+
+__version__ = "0.1.0"
