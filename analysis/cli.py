@@ -46,7 +46,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module_name, help_text) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
-        if only is None or only == name:
+        if only == name:  # the top-level help lists commands without importing them
             module = _load(name)
             adder = getattr(module, f"add_{name}_arguments", None) or module.add_arguments
             adder(p)

@@ -1,0 +1,637 @@
+"""The pipeline: ordered stages, papermill execution, up-to-date checks, manifest.
+
+A stage is a parameterised notebook in `notebooks/` (or, for the last step, a
+Python function). Stages run in a fixed order. A stage is skipped when all of
+these are unchanged since its last successful run (content hashes):
+
+* its input files,
+* the parameters it receives,
+* its notebook's code (code cells, not outputs nor the injected parameters),
+* the `analysis` modules its code imports (followed transitively) and the data
+  files that sit beside them (codebooks),
+* the lock file (`requirements.lock`),
+
+and its outputs are still there as written. `python -m analysis why STAGE`
+says which of these changed. The state of a stage is dropped before it runs and
+written only after it succeeds, so an interrupted stage is never taken as done.
+A failed stage's executed notebook is kept (with the traceback) under
+`<run>/notebooks/_failed/`.
+
+The default run reads `data/raw/` and writes `data/processed/`, `results/`,
+`figures/` and the executed notebooks in `notebooks/` (committed, so a reviewer
+can read them without running anything). A run on another raw-data folder
+(`--data-dir`) or with any parameter changed from its default writes every
+output under `runs/<label>/` instead and leaves the default outputs alone.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import importlib.metadata
+import json
+import re
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from analysis import config
+from analysis.errors import InputError
+from analysis.io import atomic_write_bytes, read_json, sha256_file, write_json
+from analysis.params import ParamSpace, load_params
+
+# --------------------------------------------------------------------------- stages
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One pipeline stage.
+
+    *inputs* and *outputs* are path templates with the placeholders `{raw}`,
+    `{processed}`, `{results}`, `{figures}` and `{paper}`; an output ending in
+    `/` is a folder the stage owns (every file in it is an output).
+    """
+
+    name: str
+    notebook: str | None
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    description: str
+    function: str | None = None  # "module:function" for a Python stage
+
+    def title(self) -> str:
+        return f"{self.name} ({self.notebook or self.function})"
+
+
+#: The stages in the order they run.
+STAGES: tuple[Stage, ...] = (
+    Stage(
+        name="prepare",
+        notebook="01_prepare.ipynb",
+        inputs=("{raw}/staff_survey.csv", "{raw}/participants.csv", "{raw}/contacts.csv"),
+        outputs=("{processed}/staff.csv",),
+        description="validate the raw tables and build the worker-level table",
+    ),
+    Stage(
+        name="psychometrics",
+        notebook="02_psychometrics.ipynb",
+        inputs=("{processed}/staff.csv",),
+        outputs=("{processed}/scores.csv", "{results}/psychometrics/"),
+        description="score the staff scales; reliability, item analysis, factor structure",
+    ),
+)
+
+
+def stage_names(stages: tuple[Stage, ...] = STAGES) -> list[str]:
+    return [s.name for s in stages]
+
+
+def get_stage(name: str, stages: tuple[Stage, ...] = STAGES) -> Stage:
+    """The stage called *name*; InputError listing the valid names otherwise."""
+    for s in stages:
+        if s.name == name:
+            return s
+    raise InputError(f"unknown stage {name!r}; valid stages: " + ", ".join(stage_names(stages)))
+
+
+# --------------------------------------------------------------------------- runs
+
+
+@dataclass
+class Run:
+    """Where one run reads and writes: the default run or a separate one under runs/."""
+
+    root: Path
+    raw: Path
+    out: Path  # folder holding processed/, results/, figures/, notebooks/ for this run
+    label: str
+    default: bool
+    notebooks_src: Path
+    stages: tuple[Stage, ...] = STAGES
+    params_file: Path = config.PARAMS_FILE
+    lock_file: Path = config.LOCK_FILE
+
+    @property
+    def processed(self) -> Path:
+        return self.root / "data" / "processed" if self.default else self.out / "data" / "processed"
+
+    @property
+    def results(self) -> Path:
+        return self.root / "results" if self.default else self.out / "results"
+
+    @property
+    def figures(self) -> Path:
+        return self.root / "figures" if self.default else self.out / "figures"
+
+    @property
+    def paper(self) -> Path:
+        return self.root / "paper" if self.default else self.out / "paper"
+
+    @property
+    def notebooks_out(self) -> Path:
+        return self.notebooks_src if self.default else self.out / "notebooks"
+
+    @property
+    def state_file(self) -> Path:
+        return (self.root / ".pipeline" if self.default else self.out / ".pipeline") / "state.json"
+
+    @property
+    def manifest_file(self) -> Path:
+        return self.results / "manifest.json"
+
+    def rel(self, path: Path) -> str:
+        """*path* relative to the project root when inside it (POSIX), else absolute."""
+        try:
+            return Path(path).resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return Path(path).resolve().as_posix()
+
+    def expand(self, template: str) -> Path:
+        mapping = {"raw": self.raw, "processed": self.processed, "results": self.results,
+                   "figures": self.figures, "paper": self.paper}
+        head, _, tail = template.partition("/")
+        key = head.strip("{}")
+        if key not in mapping:
+            raise ValueError(f"bad path template {template!r}")
+        return mapping[key] / tail if tail else mapping[key]
+
+    def dirs_for_notebook(self) -> dict[str, str]:
+        return {"raw_dir": self.rel(self.raw), "processed_dir": self.rel(self.processed),
+                "results_dir": self.rel(self.results), "figures_dir": self.rel(self.figures)}
+
+
+def make_run(data_dir: str | Path | None = None, overrides: dict[str, Any] | None = None,
+             *, root: Path = config.ROOT, stages: tuple[Stage, ...] = STAGES,
+             params_file: Path | None = None) -> Run:
+    """The run for *data_dir* (default `data/raw`) and the changed parameters."""
+    raw_default = root / "data" / "raw"
+    raw = Path(data_dir).resolve() if data_dir is not None else raw_default
+    if not raw.is_dir():
+        raise InputError(f"--data-dir {data_dir}: no such folder")
+    default_data = raw.resolve() == raw_default.resolve()
+    overrides = overrides or {}
+    parts = [] if default_data else [re.sub(r"[^A-Za-z0-9_.-]+", "_", raw.name) or "data"]
+    parts += [f"{k}={','.join(v) if isinstance(v, list) else v}" for k, v in sorted(overrides.items())]
+    label = re.sub(r"[^A-Za-z0-9_.,=-]+", "_", "__".join(parts)) if parts else "default"
+    default = default_data and not overrides
+    return Run(root=root, raw=raw, out=root / "runs" / label, label=label, default=default,
+               notebooks_src=root / "notebooks", stages=stages,
+               params_file=params_file or root / "params.yaml", lock_file=root / "requirements.lock")
+
+
+# --------------------------------------------------------------------------- fingerprints
+
+_MAGIC = re.compile(r"^\s*[%!].*$", re.MULTILINE)
+
+
+def notebook_code(path: Path) -> list[str]:
+    """The code cells' sources of a notebook, without papermill's injected parameters."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    cells = []
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            continue
+        src = cell.get("source", "")
+        cells.append("".join(src) if isinstance(src, list) else src)
+    return cells
+
+
+def _imported_analysis_modules(source: str, package_root: Path, current: str | None = None) -> set[str]:
+    """Names of `analysis.*` modules that *source* imports (absolute and relative)."""
+    try:
+        tree = ast.parse(_MAGIC.sub("", source))
+    except SyntaxError:
+        return set()
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name == "analysis" or alias.name.startswith("analysis."):
+                    found.add(alias.name)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level and current:
+                base = current.split(".")
+                # a module's package: drop the module name, then one level per extra dot
+                pkg = base[: len(base) - node.level]
+                mod = ".".join(pkg + ([node.module] if node.module else []))
+            else:
+                mod = node.module or ""
+            if mod == "analysis" or mod.startswith("analysis."):
+                found.add(mod)
+                for alias in node.names:  # `from analysis import qca` imports a submodule
+                    found.add(f"{mod}.{alias.name}")
+    return {m for m in found if _module_file(m, package_root) is not None}
+
+
+def _module_file(module: str, package_root: Path) -> Path | None:
+    parts = module.split(".")[1:]
+    base = package_root.joinpath(*parts) if parts else package_root
+    if base.with_suffix(".py").is_file():
+        return base.with_suffix(".py")
+    if (base / "__init__.py").is_file():
+        return base / "__init__.py"
+    return None
+
+
+def code_closure(sources: list[str], package_root: Path) -> dict[str, Path]:
+    """Every `analysis` module the code imports, transitively, with its file.
+
+    Parent packages are included (importing `analysis.qca.fit` runs
+    `analysis/qca/__init__.py`).
+    """
+    todo: list[tuple[str, str | None]] = [(s, None) for s in sources]
+    seen: dict[str, Path] = {}
+    while todo:
+        source, current = todo.pop()
+        for mod in _imported_analysis_modules(source, package_root, current):
+            parts = mod.split(".")
+            for i in range(1, len(parts) + 1):
+                name = ".".join(parts[:i])
+                if name in seen:
+                    continue
+                path = _module_file(name, package_root)
+                if path is None:
+                    continue
+                seen[name] = path
+                # relative imports resolve against the module's package: for a
+                # package's __init__ that is the package itself
+                current_name = name + ".__init__" if path.name == "__init__.py" else name
+                todo.append((path.read_text(encoding="utf-8"), current_name))
+    return dict(sorted(seen.items()))
+
+
+def code_fingerprint(sources: list[str], package_root: Path) -> tuple[str, dict[str, str]]:
+    """sha256 over the closure's files and the data files beside them."""
+    files: dict[str, str] = {}
+    for _, path in code_closure(sources, package_root).items():
+        files[path.relative_to(package_root.parent).as_posix()] = sha256_file(path)
+        for data in sorted(path.parent.glob("*")):
+            if data.is_file() and data.suffix in {".yaml", ".yml", ".json", ".csv"}:
+                files[data.relative_to(package_root.parent).as_posix()] = sha256_file(data)
+    digest = hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()
+    return digest, files
+
+
+def _text_hash(parts: list[str]) -> str:
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
+
+
+@dataclass
+class Fingerprint:
+    inputs: dict[str, str | None]
+    params: dict[str, Any]
+    params_sha: str
+    notebook_sha: str
+    code_sha: str
+    code_files: dict[str, str]
+    lock_sha: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def stage_inputs(run: Run, stage: Stage) -> list[Path]:
+    return [run.expand(t) for t in stage.inputs]
+
+
+def stage_outputs(run: Run, stage: Stage) -> list[Path]:
+    """Every output file of *stage* that exists now (folders expanded, sorted)."""
+    files: list[Path] = []
+    for template in stage.outputs:
+        path = run.expand(template.rstrip("/"))
+        if template.endswith("/"):
+            if path.is_dir():
+                files.extend(p for p in sorted(path.rglob("*"))
+                             if p.is_file() and not p.name.startswith("."))
+        elif path.exists():
+            files.append(path)
+    return files
+
+
+def stage_fingerprint(run: Run, stage: Stage, space: ParamSpace, values: dict[str, Any]) -> Fingerprint:
+    """The content hashes that decide whether *stage* is up to date."""
+    inputs = {}
+    for path in stage_inputs(run, stage):
+        inputs[run.rel(path)] = sha256_file(path) if path.is_file() else None
+    if stage.notebook:
+        sources = notebook_code(run.notebooks_src / stage.notebook)
+    else:
+        module = (stage.function or "").split(":")[0]
+        sources = [f"import {module}"]
+    params = space.for_stage(stage.name, values)
+    code_sha, code_files = code_fingerprint(sources, run.root / "analysis")
+    lock_sha = sha256_file(run.lock_file) if run.lock_file.is_file() else ""
+    return Fingerprint(inputs=inputs, params=params, params_sha=space.fingerprint(stage.name, values),
+                       notebook_sha=_text_hash(sources), code_sha=code_sha, code_files=code_files,
+                       lock_sha=lock_sha)
+
+
+# --------------------------------------------------------------------------- state
+
+
+def load_state(run: Run) -> dict[str, Any]:
+    try:
+        return read_json(run.state_file)
+    except (OSError, ValueError):
+        return {}
+
+
+def save_state(run: Run, state: dict[str, Any]) -> None:
+    write_json(state, run.state_file)
+
+
+def why(run: Run, stage: Stage, space: ParamSpace, values: dict[str, Any],
+        state: dict[str, Any] | None = None) -> list[str]:
+    """Reasons *stage* would rerun; empty when it is up to date."""
+    state = load_state(run) if state is None else state
+    entry = state.get(stage.name)
+    if entry is None:
+        return ["no successful run recorded (never run, interrupted or failed)"]
+    fp = stage_fingerprint(run, stage, space, values)
+    old = entry["fingerprint"]
+    reasons = []
+    for path, sha in fp.inputs.items():
+        if sha is None:
+            reasons.append(f"input {path} is missing")
+        elif old["inputs"].get(path) != sha:
+            reasons.append(f"input {path} changed")
+    if fp.params_sha != old["params_sha"]:
+        changed = sorted(k for k in set(fp.params) | set(old["params"])
+                         if fp.params.get(k) != old["params"].get(k))
+        reasons.append("parameters changed: " + ", ".join(
+            f"{k} {old['params'].get(k)!r} -> {fp.params.get(k)!r}" for k in changed))
+    if fp.notebook_sha != old["notebook_sha"]:
+        reasons.append(f"notebook code changed ({stage.notebook})")
+    if fp.code_sha != old["code_sha"]:
+        files = sorted(k for k in set(fp.code_files) | set(old["code_files"])
+                       if fp.code_files.get(k) != old["code_files"].get(k))
+        reasons.append("package code changed: " + ", ".join(files))
+    if fp.lock_sha != old["lock_sha"]:
+        reasons.append("the lock file (requirements.lock) changed")
+    recorded = entry.get("outputs", {})
+    for path, sha in recorded.items():
+        p = run.root / path if not Path(path).is_absolute() else Path(path)
+        if not p.is_file():
+            reasons.append(f"output {path} is missing")
+        elif sha256_file(p) != sha:
+            reasons.append(f"output {path} was modified")
+    return reasons
+
+
+# --------------------------------------------------------------------------- environment
+
+
+def lock_pins(lock_file: Path) -> dict[str, str]:
+    """Package -> version pinned in the lock for this interpreter (markers evaluated)."""
+    from packaging.markers import Marker
+    from packaging.utils import canonicalize_name
+
+    pins: dict[str, str] = {}
+    if not lock_file.is_file():
+        return pins
+    for line in lock_file.read_text(encoding="utf-8").splitlines():
+        m = re.match(r"^([A-Za-z0-9_.\-\[\]]+)==([^\s;\\]+)\s*(?:;\s*([^\\]+?))?\s*\\?$", line)
+        if not m:
+            continue
+        name, version, marker = m.group(1), m.group(2), m.group(3)
+        if marker and not Marker(marker).evaluate():
+            continue
+        pins[canonicalize_name(name.split("[")[0])] = version
+    return pins
+
+
+def environment_drift(lock_file: Path) -> list[str]:
+    """Installed packages whose version differs from the lock (or are missing)."""
+    drift = []
+    for name, version in sorted(lock_pins(lock_file).items()):
+        try:
+            installed = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            drift.append(f"{name}: locked {version}, not installed")
+            continue
+        if installed != version:
+            drift.append(f"{name}: locked {version}, installed {installed}")
+    return drift
+
+
+def installed_versions(lock_file: Path) -> dict[str, str]:
+    out = {}
+    for name in sorted(lock_pins(lock_file)):
+        try:
+            out[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            out[name] = None  # type: ignore[assignment]
+    return out
+
+
+# --------------------------------------------------------------------------- notebook execution
+
+_VOLATILE_CELL_META = ("papermill", "execution", "collapsed", "scrolled")
+
+
+def _scrub_paths(text: str, root: Path) -> str:
+    """Replace this machine's paths in printed output with neutral markers."""
+    text = text.replace(str(root.resolve()) + "/", "")
+    text = text.replace(str(root.resolve()), ".")
+    text = re.sub(r"(/[^\s'\"]+)?/site-packages/", "<site-packages>/", text)
+    text = re.sub(r"/[^\s'\"]*/lib/python3\.\d+/", "<python-lib>/", text)
+    return text
+
+
+def tidy_notebook(nb: dict[str, Any], root: Path, parameters: dict[str, Any], lock_sha: str) -> dict[str, Any]:
+    """Drop volatile metadata (timings, paths) and record the parameters and lock hash."""
+    meta = nb.setdefault("metadata", {})
+    meta.pop("papermill", None)
+    meta.pop("widgets", None)
+    meta["sbw_compendium"] = {"parameters": parameters, "lock_sha256": lock_sha}
+    ids = set()
+    for i, cell in enumerate(nb.get("cells", [])):
+        cmeta = cell.get("metadata", {})
+        # papermill gives its injected cell a random id: make it stable
+        if "injected-parameters" in cmeta.get("tags", []):
+            cell["id"] = "injected-parameters"
+        elif not cell.get("id") or cell["id"] in ids:
+            cell["id"] = f"cell-{i}"
+        ids.add(cell["id"])
+        for key in _VOLATILE_CELL_META:
+            cmeta.pop(key, None)
+        for out in cell.get("outputs", []):
+            if "text" in out:
+                txt = "".join(out["text"]) if isinstance(out["text"], list) else out["text"]
+                out["text"] = _scrub_paths(txt, root)
+            for key, value in list(out.get("data", {}).items()):
+                if key.startswith("text/"):
+                    txt = "".join(value) if isinstance(value, list) else value
+                    out["data"][key] = _scrub_paths(txt, root)
+            if "traceback" in out:
+                out["traceback"] = [_scrub_paths(t, root) for t in out["traceback"]]
+    return nb
+
+
+def execute_notebook(run: Run, stage: Stage, parameters: dict[str, Any], lock_sha: str) -> Path:
+    """Run *stage*'s notebook with papermill; write it atomically to the run's notebooks."""
+    import nbformat
+    import papermill as pm
+
+    src = run.notebooks_src / stage.notebook
+    target = run.notebooks_out / stage.notebook
+    tmp_dir = run.state_file.parent / "tmp"
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    tmp = tmp_dir / stage.notebook
+    failed_dir = run.notebooks_out / "_failed"
+    try:
+        pm.execute_notebook(str(src), str(tmp), parameters=parameters, kernel_name="python3",
+                            cwd=str(run.root), progress_bar=False, log_output=False)
+    except BaseException as exc:
+        if tmp.is_file():
+            nb = json.loads(tmp.read_text(encoding="utf-8"))
+            tidy_notebook(nb, run.root, parameters, lock_sha)
+            failed = failed_dir / stage.notebook
+            atomic_write_bytes(failed, (json.dumps(nb, indent=1, ensure_ascii=False) + "\n").encode())
+            tmp.unlink()
+            if isinstance(exc, pm.PapermillExecutionError):
+                raise StageFailed(stage, failed, f"{exc.ename}: {exc.evalue}") from None
+            raise StageFailed(stage, failed, f"{type(exc).__name__}: {exc}") from exc
+        raise
+    nb = json.loads(tmp.read_text(encoding="utf-8"))
+    tidy_notebook(nb, run.root, parameters, lock_sha)
+    nbformat.validate(nbformat.from_dict(nb))
+    text = json.dumps(nb, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+    atomic_write_bytes(target, text.encode("utf-8"))
+    tmp.unlink()
+    stale = failed_dir / stage.notebook
+    if stale.is_file():
+        stale.unlink()
+    return target
+
+
+class StageFailed(RuntimeError):
+    """A stage's notebook or function raised; its executed notebook is kept."""
+
+    def __init__(self, stage: Stage, notebook: Path | None, message: str):
+        super().__init__(f"stage {stage.name} failed: {message}")
+        self.stage = stage
+        self.notebook = notebook
+        self.message = message
+
+
+# --------------------------------------------------------------------------- running
+
+
+@dataclass
+class StageReport:
+    name: str
+    status: str  # "ran", "skipped"
+    seconds: float
+    outputs: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+
+
+def _upstream(run: Run, target: str) -> list[Stage]:
+    """*target* and every earlier stage it (transitively) takes inputs from."""
+    order = list(run.stages)
+    idx = {s.name: i for i, s in enumerate(order)}
+    needed = {target}
+    for s in reversed(order[: idx[target] + 1]):
+        if s.name not in needed:
+            continue
+        wanted = {run.expand(t) for t in s.inputs}
+        for up in order[: idx[s.name]]:
+            outs = [run.expand(t.rstrip("/")) for t in up.outputs]
+            if any(w == o or (t.endswith("/") and o in w.parents)
+                   for w in wanted for o, t in zip(outs, up.outputs)):
+                needed.add(up.name)
+    return [s for s in order if s.name in needed]
+
+
+def run_pipeline(run: Run, values: dict[str, Any], space: ParamSpace, *,
+                 only: str | None = None, force: bool = False,
+                 echo: Callable[[str], None] = print) -> list[StageReport]:
+    """Run the stages of *run* in order (or *only* and what it needs), skipping up-to-date ones."""
+    stages = _upstream(run, only) if only else list(run.stages)
+    drift = environment_drift(run.lock_file)
+    if drift:
+        echo("warning: installed packages differ from requirements.lock (results may differ):")
+        for line in drift[:20]:
+            echo(f"  {line}")
+        if len(drift) > 20:
+            echo(f"  ... and {len(drift) - 20} more")
+    lock_sha = sha256_file(run.lock_file) if run.lock_file.is_file() else ""
+    state = load_state(run)
+    reports = []
+    total = len(stages)
+    for i, stage in enumerate(stages, 1):
+        head = f"[{i}/{total}] {stage.name}"
+        reasons = ["--force"] if force else why(run, stage, space, values, state)
+        if not reasons:
+            echo(f"{head}: up to date, skipped")
+            reports.append(StageReport(stage.name, "skipped", 0.0,
+                                       outputs=sorted(state[stage.name]["outputs"])))
+            continue
+        echo(f"{head}: running ({reasons[0]}{' ...' if len(reasons) > 1 else ''})")
+        missing = [run.rel(p) for p in stage_inputs(run, stage) if not p.exists()]
+        if missing:
+            raise InputError(f"stage {stage.name}: missing input(s) " + ", ".join(missing))
+        fp = stage_fingerprint(run, stage, space, values)
+        state.pop(stage.name, None)
+        save_state(run, state)  # an interrupted stage is never taken as done
+        start = time.perf_counter()
+        params = {**run.dirs_for_notebook(), **fp.params}
+        if stage.notebook:
+            nb_path = execute_notebook(run, stage, params, lock_sha)
+        else:
+            module, func = (stage.function or "").split(":")
+            fn = getattr(__import__(module, fromlist=[func]), func)
+            try:
+                fn(run=run, **fp.params)
+            except InputError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - reported with the stage's name
+                raise StageFailed(stage, None, f"{type(exc).__name__}: {exc}") from exc
+            nb_path = None
+        seconds = time.perf_counter() - start
+        outputs = {run.rel(p): sha256_file(p) for p in stage_outputs(run, stage)}
+        # the executed notebook is listed in the manifest, but it is not checked
+        # as an output: in the default run it is also the stage's source
+        executed = {run.rel(nb_path): sha256_file(nb_path)} if nb_path is not None else {}
+        state[stage.name] = {"fingerprint": fp.to_dict(), "outputs": outputs, "notebook": executed}
+        save_state(run, state)
+        echo(f"{head}: done in {seconds:.1f} s, {len(outputs)} output file(s)")
+        reports.append(StageReport(stage.name, "ran", seconds, outputs=sorted(outputs), reasons=reasons))
+    write_manifest(run, state, values, space)
+    return reports
+
+
+def write_manifest(run: Run, state: dict[str, Any], values: dict[str, Any], space: ParamSpace) -> Path:
+    """List every output with its sha256, the stage that wrote it, the parameters and versions."""
+    outputs = []
+    stages = {}
+    for stage in run.stages:
+        entry = state.get(stage.name)
+        if entry is None:
+            continue
+        fp = entry["fingerprint"]
+        stages[stage.name] = {
+            "notebook": f"notebooks/{stage.notebook}" if stage.notebook else None,
+            "function": stage.function,
+            "parameters": fp["params"],
+            "inputs": fp["inputs"],
+            "code_sha256": fp["code_sha"],
+        }
+        for path, sha in sorted({**entry["outputs"], **entry.get("notebook", {})}.items()):
+            outputs.append({"path": path, "sha256": sha, "stage": stage.name})
+    manifest = {
+        "run": run.label,
+        "raw_data": run.rel(run.raw),
+        "parameters": values,
+        "lock_sha256": sha256_file(run.lock_file) if run.lock_file.is_file() else None,
+        "python": ".".join(map(str, sys.version_info[:2])),
+        "packages": installed_versions(run.lock_file),
+        "stages": stages,
+        "outputs": outputs,
+    }
+    return write_json(manifest, run.manifest_file)

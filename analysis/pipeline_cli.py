@@ -1,0 +1,117 @@
+"""Command-line front end of the pipeline: reproduce, run, list, why."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from analysis import pipeline
+from analysis.errors import InputError
+from analysis.params import load_params
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", metavar="DIR", default=None,
+                        help="raw-data folder to analyse (default data/raw); outputs go under runs/")
+    parser.add_argument("-p", "--param", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                        help="override a parameter for this run (see `python -m analysis list`)")
+
+
+def add_reproduce_arguments(parser: argparse.ArgumentParser) -> None:
+    _common(parser)
+    parser.add_argument("--force", action="store_true", help="rerun every stage even if up to date")
+
+
+def add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("stage", help="the stage to run (and any out-of-date stage it needs)")
+    _common(parser)
+    parser.add_argument("--force", action="store_true", help="rerun the stage even if up to date")
+
+
+def add_list_arguments(parser: argparse.ArgumentParser) -> None:
+    pass
+
+
+def add_why_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("stage", help="the stage to explain")
+    _common(parser)
+
+
+def _setup(args: argparse.Namespace):
+    space = load_params()
+    values = space.resolve([tuple(p) for p in args.param])
+    run = pipeline.make_run(args.data_dir, space.overridden(values))
+    return space, values, run
+
+
+def _summary(run: pipeline.Run, reports: list[pipeline.StageReport], seconds: float) -> None:
+    ran = [r for r in reports if r.status == "ran"]
+    print()
+    print(f"Run {run.label!r}: {len(ran)} stage(s) ran, {len(reports) - len(ran)} up to date, "
+          f"{seconds:.1f} s in all.")
+    print(f"  raw data:   {run.rel(run.raw)}")
+    for label, path in (("processed", run.processed), ("results", run.results), ("figures", run.figures),
+                        ("notebooks", run.notebooks_out), ("paper", run.paper)):
+        print(f"  {label + ':':11} {run.rel(path)}/")
+    print(f"  manifest:   {run.rel(run.manifest_file)}")
+
+
+def _execute(args: argparse.Namespace, only: str | None) -> int:
+    space, values, run = _setup(args)
+    if only is not None:
+        pipeline.get_stage(only, run.stages)
+    start = time.perf_counter()
+    try:
+        reports = pipeline.run_pipeline(run, values, space, only=only, force=args.force)
+    except pipeline.StageFailed as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        if exc.notebook is not None:
+            print(f"the executed notebook, with the traceback, is kept at {run.rel(exc.notebook)}",
+                  file=sys.stderr)
+        return 1
+    _summary(run, reports, time.perf_counter() - start)
+    return 0
+
+
+def reproduce_main(args: argparse.Namespace) -> int:
+    return _execute(args, None)
+
+
+def run_main(args: argparse.Namespace) -> int:
+    # check the stage name before anything else, so a typo fails fast with the valid names
+    pipeline.get_stage(args.stage)
+    return _execute(args, args.stage)
+
+
+def list_main(args: argparse.Namespace) -> int:
+    space = load_params()
+    run = pipeline.make_run()
+    for i, stage in enumerate(run.stages, 1):
+        print(f"{i}. {stage.name}: {stage.description}")
+        print(f"   notebook: {'notebooks/' + stage.notebook if stage.notebook else stage.function}")
+        print(f"   inputs:   {', '.join(stage.inputs) or '-'}")
+        print(f"   outputs:  {', '.join(stage.outputs)}")
+        names = [n for n in space.names() if stage.name in space.params[n].stages]
+        print(f"   parameters: {', '.join(names) or '-'}")
+    print()
+    print("Parameters (override with -p NAME VALUE):")
+    for name in space.names():
+        p = space.params[name]
+        print(f"  {name}: {p.describe()}")
+        if p.help:
+            print(f"      {p.help}")
+    return 0
+
+
+def why_main(args: argparse.Namespace) -> int:
+    stage = pipeline.get_stage(args.stage)
+    space, values, run = _setup(args)
+    reasons = pipeline.why(run, stage, space, values)
+    if not reasons:
+        print(f"{stage.name}: up to date (inputs, parameters, notebook, package code and lock unchanged)")
+    else:
+        print(f"{stage.name} would rerun because:")
+        for r in reasons:
+            print(f"  - {r}")
+    return 0
