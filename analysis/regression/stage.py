@@ -1,0 +1,122 @@
+"""Stage 05 in one call: fit every model for one outcome and write the tables.
+
+Inputs: ``processed_dir/staff.csv`` (+ ``scores.csv``), ``raw_dir/participants.csv``
+and, for the comparison, ``processed_dir/calibrated.csv``. Outputs go to
+``results_dir/regression/<outcome>/`` as CSV + Markdown pairs and a
+``summary.json``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis.errors import InputError
+from analysis.io import write_json
+from analysis.regression import compare, diagnostics, participant, worker
+from analysis.regression.data import (load_participants, load_worker_table, participant_frame,
+                                      worker_frame)
+from analysis.regression.specs import (FORMULAS, MAIN_CONDITIONS, PARTICIPANT_FORMULA,
+                                       outcome_spec)
+from analysis.regression.tables import write_table
+
+#: The published QCA solution for SUSTAIN12 (DESIGN.md), used when no other is given.
+PUBLISHED_SOLUTION: str = "~SBW*INNOV*~CASELOAD + ~INNOV*~CASELOAD*LONGMEET + CASELOAD*INNOV*LONGMEET"
+
+
+def run_regression(outcome: str = "sustain12", *, processed_dir: str | Path,
+                   raw_dir: str | Path, results_dir: str | Path | None = None,
+                   solution: str | Sequence[str] = PUBLISHED_SOLUTION,
+                   threshold: float | None = None, seed: int = 0,
+                   calibrated_file: str = "calibrated.csv") -> dict[str, object]:
+    """Fit the worker- and participant-level models for *outcome*, compare with QCA, write tables.
+
+    threshold: predicted rate above which the model "predicts a high outcome";
+    None uses the median observed rate (state the calibration crossover here
+    to match the QCA outcome set). Returns a dict of DataFrames (and the
+    ``summary`` dict); writes them when *results_dir* is given.
+    """
+    spec = outcome_spec(outcome)
+    processed_dir, raw_dir = Path(processed_dir), Path(raw_dir)
+    workers = load_worker_table(processed_dir)
+    frame, dropped = worker_frame(workers, spec, file=str(processed_dir / "staff.csv"))
+    if len(frame) < 10:
+        raise InputError(f"only {len(frame)} workers have {spec.rate} and all conditions; "
+                         "at least 10 are needed")
+    binary = spec.kind == "binomial"
+    ols = worker.fit_worker_models(frame, family="ols")
+    second = worker.fit_worker_models(frame, family="binomial" if binary else "wls")
+    second_name = "fractional_logit" if binary else "wls"
+    coefs = pd.concat([worker.coef_table(ols).assign(family="ols_hc3"),
+                       worker.coef_table(second).assign(family=second_name)], ignore_index=True)
+    fit = pd.concat([worker.fit_summary(ols).assign(family="ols_hc3"),
+                     worker.fit_summary(second).assign(family=second_name)], ignore_index=True)
+    lrt = pd.concat([worker.lr_table(ols).assign(family="ols_hc3"),
+                     worker.lr_table(second).assign(family=second_name)], ignore_index=True)
+    tables: dict[str, object] = {
+        "worker_coefficients": _front(coefs, ["family"]),
+        "worker_fit": _front(fit, ["family"]),
+        "worker_lr_tests": _front(lrt, ["family"]),
+        "dropped_workers": dropped,
+        "vif": diagnostics.vif_table(frame, list(MAIN_CONDITIONS)),
+        "influence": diagnostics.influence_table(ols["main"], frame["staff_id"]),
+        "residuals": diagnostics.residuals_table(second["main"], frame["staff_id"]),
+        "power": diagnostics.power_table(ols["main"]),
+    }
+
+    participants = load_participants(raw_dir)
+    pframe = participant_frame(participants, frame, spec, file=str(raw_dir / "participants.csv"))
+    pfits = participant.fit_participant_models(pframe, binary=binary, seed=seed,
+                                               formula=PARTICIPANT_FORMULA)
+    tables["participant_coefficients"] = participant.participant_coef_table(pfits)
+    tables["icc"] = participant.icc_table(pframe, pfits)
+
+    predicted = pd.DataFrame({"staff_id": frame["staff_id"],
+                              "predicted": np.asarray(second["main"].fittedvalues)})
+    thr = float(frame["y"].median()) if threshold is None else float(threshold)
+    summary: dict[str, object] = {
+        "outcome": spec.name, "label": spec.label, "rate_column": spec.rate,
+        "weights_column": spec.denominator, "n_workers": int(len(frame)),
+        "n_workers_dropped": int(len(dropped)), "n_participants": int(len(pframe)),
+        "formulas": dict(FORMULAS), "participant_formula": PARTICIPANT_FORMULA,
+        "threshold": thr, "threshold_rule": "median observed rate" if threshold is None
+        else "given", "seed": seed, "models_fitted": sorted(ols),
+    }
+    cal_path = processed_dir / calibrated_file
+    if cal_path.is_file():
+        cal = pd.read_csv(cal_path)
+        mem = compare.solution_memberships(cal, solution)
+        out_mem = cal[spec.qca_name] if spec.qca_name in cal.columns else None
+        classified = compare.classify_workers(mem, predicted, threshold=thr,
+                                              outcome_membership=out_mem)
+        tables["comparison_workers"] = classified
+        tables["comparison_crosstab"] = compare.agreement_table(classified)
+        if out_mem is not None:
+            tables["comparison_accounts_for"] = compare.accounts_for(classified)
+        summary["agreement"] = compare.agreement_summary(classified)
+        summary["solution"] = compare.split_solution(solution)
+    else:
+        summary["comparison"] = f"skipped: {calibrated_file} not found"
+    tables["summary"] = summary
+    if results_dir is not None:
+        write_outputs(tables, Path(results_dir) / "regression" / spec.name)
+    return tables
+
+
+def _front(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+    return df[cols + [c for c in df.columns if c not in cols]]
+
+
+def write_outputs(tables: dict[str, object], directory: str | Path) -> list[Path]:
+    """Write each DataFrame as CSV + Markdown (crosstab with its row labels) and the summary as JSON."""
+    directory = Path(directory)
+    written: list[Path] = []
+    for name, obj in tables.items():
+        if isinstance(obj, pd.DataFrame):
+            written.extend(write_table(obj, directory, name, index=name == "comparison_crosstab"))
+    if "summary" in tables:
+        written.append(write_json(tables["summary"], directory / "summary.json"))
+    return written
