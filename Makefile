@@ -39,7 +39,7 @@ test: $(STAMP)
 	    --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks
 
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --notebook-dir=.
+	$(VENV)/bin/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root)
 
 clean:
 	rm -rf data/processed/* results/* figures/* paper/build .pipeline runs notebooks/_failed

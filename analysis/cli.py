@@ -25,6 +25,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("analysis.pipeline_cli", "run one stage"),
     "list": ("analysis.pipeline_cli", "list the stages, their inputs, outputs and parameters"),
     "why": ("analysis.pipeline_cli", "say why a stage would rerun"),
+    "verify": ("analysis.claims_cli", "compare a fresh run's claims with the published lock"),
+    "trace": ("analysis.claims_cli", "show where a claim or figure comes from, raw data to paper"),
     "synth": ("analysis.synth", "write the synthetic stand-in raw data"),
     "validate": ("analysis.validate", "validate a raw-data folder"),
     "reliability": ("analysis.reliability_cli", "reliability of an item set in your own CSV"),
