@@ -49,7 +49,12 @@ _SIX_INVERSE = ("i1", "c1", "e1", "e2", "c2", "i2")
 # --------------------------------------------------------------------------- helpers
 
 def _values(x: Any, name: str) -> np.ndarray:
-    """*x* as a 1-D float array; InputError for non-numeric, missing or infinite values."""
+    """*x* as a 1-D float array; InputError for non-numeric, missing or infinite values.
+
+    A pandas Series' own name is used in messages when *name* is left at "x".
+    """
+    if name == "x" and isinstance(getattr(x, "name", None), str):
+        name = x.name
     raw = getattr(x, "to_numpy", None)
     values = np.asarray(raw() if callable(raw) else x, dtype=object).reshape(-1)
     out = np.empty(values.shape[0], dtype=float)
@@ -231,6 +236,10 @@ def calibrate_linear(x: Any, thresholds: Any, *, below: float = 1.0, above: floa
     a bell); named in the inverse order (i1, c1, e1, e2, c2, i2) the complement
     (inverse bell). Values below 1e-4 -> 0 and above 0.9999 -> 1 (R QCA's
     ``calibrate(..., logistic = FALSE)`` and its six-threshold forms).
+
+    *below* shapes the part with membership below 0.5 and *above* the part
+    above it, for increasing and decreasing sets alike (R's references only
+    use below = above for decreasing shapes, so this reading is an assumption).
 
     Examples
     --------

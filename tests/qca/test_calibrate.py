@@ -156,6 +156,8 @@ def test_bad_data():
         calibrate([1, "abc", 3], "e=1, c=2, i=3", name="income")
     with pytest.raises(InputError, match=r"missing value \(NaN\) at position 3"):
         calibrate(pd.Series([1, 2, np.nan]), "e=1, c=2, i=3")
+    with pytest.raises(InputError, match=r"income: missing value"):
+        calibrate(pd.Series([1.0, np.nan], name="income"), "e=1, c=2, i=3")
     with pytest.raises(InputError, match="no values"):
         calibrate([], "e=1, c=2, i=3")
 
