@@ -41,6 +41,11 @@ from analysis.errors import InputError, located
 
 __all__ = [
     "Reliability",
+    "StageResults",
+    "analyse_staff",
+    "item_analysis_table",
+    "sbw_definition",
+    "write_stage_outputs",
     "adopter_category",
     "codebook_items",
     "cronbach_alpha",
@@ -808,3 +813,114 @@ def write_results(results_dir: str | Path, *, table1: pd.DataFrame,
         payload.update(extra)
     paths.append(write_json(payload, out / "psychometrics.json"))
     return paths
+
+
+# --------------------------------------------------------------------------
+# the stage: everything notebook 02 shows and writes
+# --------------------------------------------------------------------------
+
+def item_analysis_table(reliabilities: Sequence[Reliability]) -> pd.DataFrame:
+    """Item analysis of every scale in one long table (scale, item, n, mean, sd, r_drop,
+    alpha_if_deleted, floor_pct, ceiling_pct); see :func:`item_analysis`."""
+    frames = [r.items.reset_index().assign(scale=r.scale) for r in reliabilities]
+    if not frames:
+        return pd.DataFrame(columns=["scale", "item", "n", "mean", "sd", "r_drop",
+                                     "alpha_if_deleted", "floor_pct", "ceiling_pct"])
+    table = pd.concat(frames, ignore_index=True)
+    return table[["scale"] + [c for c in table.columns if c != "scale"]]
+
+
+def sbw_definition(codebooks: Any, composite_id: str = "sbw") -> str:
+    """Plain-text definition of a composite index (SBW) read from its codebook.
+
+    SBW = mean over components c of POMP(c), POMP(c) = 100 * (score_c - min_c) /
+    (max_c - min_c) with min_c, max_c the component's possible score range.
+    """
+    cbs = {_cb_id(cb): cb for cb in _as_codebook_list(codebooks)}
+    if composite_id not in cbs:
+        raise InputError(f"no codebook {composite_id!r} among {sorted(cbs)}")
+    sc = _scoring(cbs[composite_id])
+    comps = list(_get(sc, "components") or [])
+    parts = []
+    for c in comps:
+        lo, hi = _score_range(cbs[c])
+        rule = _get(_scoring(cbs[c]), "rule")
+        parts.append(f"POMP({c}) = 100 * ({c} - {lo:g}) / ({hi:g} - {lo:g})  "
+                     f"[{c}: {rule} score, possible range {lo:g} to {hi:g}]")
+    combine = _get(sc, "combine", "mean")
+    head = (f"{composite_id.upper()} = {combine} of "
+            + ", ".join(f"POMP({c})" for c in comps)
+            + " (0 = lowest, 100 = highest possible; missing if any component is missing)")
+    return "\n".join([head, *parts])
+
+
+@dataclass(frozen=True)
+class StageResults:
+    """Everything stage 02 computes from the staff table."""
+
+    scores: pd.DataFrame
+    table1: pd.DataFrame
+    items: pd.DataFrame
+    cfa_fit: pd.DataFrame
+    cfa_loadings: pd.DataFrame
+    correlations: pd.DataFrame
+    reliabilities: tuple[Reliability, ...] = field(repr=False)
+    sbw_definition: str = ""
+
+
+def analyse_staff(staff: pd.DataFrame, codebooks: Any, *,
+                  file: str | None = None) -> StageResults:
+    """Scores, Table 1, item analysis, CFA fits and inter-scale correlations of the staff table.
+
+    See :func:`score_all`, :func:`scale_reliabilities`, :func:`descriptives_table`,
+    :func:`analysis.cfa.codebook_cfas` and :func:`interscale_correlations`.
+    Table 1 carries the codebook's published alpha beside the sample's.
+    """
+    from analysis import cfa
+
+    cbs = _as_codebook_list(codebooks)
+    scores = score_all(staff, cbs, file=file)
+    rels = tuple(scale_reliabilities(staff, cbs))
+    table1 = descriptives_table(scores, cbs, rels)
+    published = {}
+    for cb in cbs:
+        pub = _get(cb, "published_reliability") or {}
+        published[_cb_id(cb)] = _get(pub, "alpha")
+    table1["published_alpha"] = [
+        float(published[s]) if published.get(s) is not None else float("nan")
+        for s in table1["scale"]]
+    fits = cfa.codebook_cfas(staff, cbs)
+    cfa_fit = cfa.cfa_table(fits)
+    loadings = pd.concat(
+        [f.loadings.assign(scale=f.name, model=f.model_label) for f in fits],
+        ignore_index=True) if fits else pd.DataFrame()
+    if not loadings.empty:
+        loadings = loadings[["scale", "model", "factor", "item", "estimate", "std_estimate"]]
+    main_scales = [c for c in (_cb_id(cb) for cb in cbs) if c in scores.columns]
+    correlations = interscale_correlations(scores, main_scales)
+    composite = next((_cb_id(cb) for cb in cbs
+                      if _get(_scoring(cb), "rule") == "composite"), None)
+    return StageResults(
+        scores=scores, table1=table1, items=item_analysis_table(rels), cfa_fit=cfa_fit,
+        cfa_loadings=loadings, correlations=correlations, reliabilities=rels,
+        sbw_definition=sbw_definition(cbs, composite) if composite else "")
+
+
+def write_stage_outputs(results: StageResults, processed_dir: str | Path,
+                        results_dir: str | Path) -> list[Path]:
+    """Write scores.csv to *processed_dir* and the stage's tables to *results_dir*/psychometrics.
+
+    Atomic, deterministic writes (``analysis.io``); returns the paths written.
+    """
+    from analysis.cfa import N_CAVEAT
+    from analysis.io import write_csv
+
+    out = [write_csv(results.scores, Path(processed_dir) / "scores.csv")]
+    rdir = Path(results_dir) / "psychometrics"
+    out.append(write_csv(results.cfa_loadings, rdir / "cfa_loadings.csv"))
+    out += write_results(rdir, table1=results.table1, items=results.items,
+                         correlations=results.correlations, cfa_fit=results.cfa_fit,
+                         extra={"sbw_definition": results.sbw_definition,
+                                "cfa_caveat": N_CAVEAT,
+                                "cfa_loadings": results.cfa_loadings})
+    return out
