@@ -49,10 +49,13 @@ def influence_table(ols_result, staff_id: Sequence | None = None) -> pd.DataFram
 
 
 def residuals_table(result, staff_id: Sequence | None = None) -> pd.DataFrame:
-    """Fitted values and residuals for a residuals-vs-fitted plot (response residuals; Pearson for GLMs)."""
+    """Fitted values, residuals y - fitted (on the rate scale) and Pearson residuals, for a residuals-vs-fitted plot.
+
+    Pearson residual: (y - mu) / sqrt(V(mu) / n) for a binomial GLM with n trials; e / s for OLS.
+    """
     fitted = np.asarray(result.fittedvalues)
-    if hasattr(result, "resid_pearson") and hasattr(result, "family"):
-        resid = np.asarray(result.resid_response)
+    if hasattr(result, "family"):
+        resid = np.asarray(result.model.endog) - fitted
         pearson = np.asarray(result.resid_pearson)
     else:
         resid = np.asarray(result.resid)
@@ -79,23 +82,25 @@ def cohen_f2_coefficient(t_value: float, df_resid: float) -> float:
 def power_f2(f2: float, n: int, k: int, *, alpha: float = 0.05, df_num: int = 1) -> float:
     """Power of the F test of *df_num* coefficients with effect size f2 in an OLS with k predictors at N = n.
 
-    lambda = f2 * (u + v + 1) = f2 * N with u = df_num, v = n - k - 1 (Cohen 1988;
-    statsmodels ``FTestPowerF2`` with ncc = 1, as R ``pwr.f2.test``).
+    F(u, v) with u = df_num, v = n - k - 1 and noncentrality lambda = f2 * N
+    (G*Power's "R2 increase" test, Faul et al. 2009; Cohen 1988 writes
+    f2 (u + v + 1), which equals f2 * N only when all predictors are tested).
+    Computed with statsmodels ``FTestPowerF2`` (nc = f2 (v + u + ncc)) with ncc = k + 1 - u.
     """
     v = n - k - 1
     if v <= 0:
         raise InputError(f"power_f2: N = {n} leaves no residual df for {k} predictors")
     return float(FTestPowerF2().power(effect_size=f2, df_num=df_num, df_denom=v, alpha=alpha,
-                                      ncc=1))
+                                      ncc=k + 1 - df_num))
 
 
 def n_for_power(f2: float, k: int, *, power: float = 0.8, alpha: float = 0.05,
                 df_num: int = 1) -> float:
-    """Smallest N (not rounded) giving *power* for effect f2 of df_num coefficients among k predictors."""
+    """N (not rounded up) giving *power* for effect f2 of df_num coefficients among k predictors (as :func:`power_f2`)."""
     if f2 <= 0:
         return float("inf")
     v = FTestPowerF2().solve_power(effect_size=f2, df_num=df_num, df_denom=None, alpha=alpha,
-                                   power=power, ncc=1)
+                                   power=power, ncc=k + 1 - df_num)
     return float(v) + k + 1
 
 
