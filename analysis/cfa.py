@@ -29,8 +29,9 @@ power, so a non-significant chi-square and CFI = 1 are weak evidence of fit;
 RMSEA's confidence interval is wide (often from 0 to above 0.10); estimates
 of a multi-factor structure can be improper (Heywood cases) or fail to
 converge; ML assumes continuous, multivariate normal indicators, which 4- or
-5-point items are not. Treat the fit as descriptive, not as a test of the
-published structure.
+5-point items are not; rows with a missing item are dropped (listwise), so
+the n of a fit can be well below 65. Treat the fit as descriptive, not as a
+test of the published structure.
 """
 
 from __future__ import annotations
@@ -54,7 +55,8 @@ __all__ = ["CFAResult", "N_CAVEAT", "cfa_table", "fit_cfa", "fit_indices", "ml_c
 N_CAVEAT = ("With N = 65 the CFA is descriptive: the chi-square test has little power, "
             "CFI/TLI near 1 and a non-significant chi-square are weak evidence of fit, "
             "RMSEA's 90% CI is wide, and multi-factor models may be improper or fail to "
-            "converge; ML also treats 4-5 point items as continuous and normal.")
+            "converge; ML also treats 4-6 point items as continuous and normal, and "
+            "the fit uses complete rows only (listwise), so n can be below 65.")
 
 
 def ml_chisq(sample_cov: np.ndarray, implied_cov: np.ndarray, n: int) -> float:

@@ -90,7 +90,7 @@ def _cb_id(codebook: Any) -> str:
 
 def _item_name(codebook_id: str, item: Any) -> str:
     """Column name of one codebook item: 'gse_01' from 'gse_01', 1 or {'id': 'gse_01'}."""
-    if isinstance(item, Mapping) or hasattr(item, "id") and not isinstance(item, (str, int)):
+    if isinstance(item, Mapping):
         for key in ("column", "id", "name", "item"):
             value = _get(item, key)
             if value is not None:
@@ -177,7 +177,10 @@ def prorated_score(items: pd.DataFrame, rule: str = "sum", max_missing: int = 0)
         raise InputError(f"scoring rule {rule!r} is not 'sum' or 'mean'")
     if max_missing < 0:
         raise InputError(f"max_missing must be >= 0, got {max_missing!r}")
-    values = items.apply(pd.to_numeric, errors="raise").astype(float)
+    try:
+        values = items.apply(pd.to_numeric, errors="raise").astype(float)
+    except (ValueError, TypeError) as exc:
+        raise InputError(f"item answers must be numbers ({exc})") from None
     k_total = values.shape[1]
     if k_total == 0:
         raise InputError("no items to score")
@@ -704,6 +707,9 @@ def descriptives_table(scores: pd.DataFrame, codebooks: Any,
     """Table 1: per scale n, k, mean, SD, median, min, max, possible range, floor/ceiling %,
     alpha with Feldt 95% CI, standardised alpha and omega total.
 
+    n counts valid (possibly prorated) scores; n_complete the rows with every
+    item answered, on which the reliability coefficients are computed.
+
     Floor / ceiling: percentage of valid scores at the minimum / maximum
     possible score (McHorney & Tarlov 1995 flag > 15%).
     """
@@ -733,6 +739,7 @@ def descriptives_table(scores: pd.DataFrame, codebooks: Any,
                 "possible_min": lo, "possible_max": hi,
                 "floor_pct": float(100 * (s <= lo).mean()) if s.size else float("nan"),
                 "ceiling_pct": float(100 * (s >= hi).mean()) if s.size else float("nan"),
+                "n_complete": r.n if r else 0,
                 "alpha": r.alpha if r else float("nan"),
                 "alpha_ci_low": r.alpha_ci[0] if r else float("nan"),
                 "alpha_ci_high": r.alpha_ci[1] if r else float("nan"),
