@@ -119,11 +119,16 @@ def necessity_fit(x: Any, y: Any) -> dict[str, float]:
     return _fit(x, y)
 
 
-def _fit(x: np.ndarray, y: np.ndarray) -> dict[str, float]:
+def _fit(x: np.ndarray, y: np.ndarray, empty: float = float("nan")) -> dict[str, float]:
+    """inclN, RoN, covN; *empty* where a denominator is 0 (R's superSubset uses 0)."""
     mn = np.minimum(x, y)
     s = mn.sum()
-    return {"inclN": _ratio(s, y.sum()), "RoN": _ratio((1 - x).sum(), (1 - mn).sum()),
-            "covN": _ratio(s, x.sum())}
+
+    def ratio(num: float, den: float) -> float:
+        return float(num / den) if den else empty
+
+    return {"inclN": ratio(s, y.sum()), "RoN": ratio((1 - x).sum(), (1 - mn).sum()),
+            "covN": ratio(s, x.sum())}
 
 
 # --------------------------------------------------------------------------- result object
@@ -238,7 +243,7 @@ def _conditions(data: pd.DataFrame, conditions: Sequence[str] | str | None,
 def _result(labels: list[str], columns: list[np.ndarray], y: np.ndarray, index: pd.Index,
             outcome_label: str, incl_threshold: float, search: bool,
             options: dict[str, Any]) -> NecessityResult:
-    rows = [_fit(x, y) for x in columns]
+    rows = [_fit(x, y, 0.0 if search else float("nan")) for x in columns]
     table = pd.DataFrame(rows, index=pd.Index(labels, name=None), columns=_COLUMNS)
     table["necessary"] = table["inclN"] >= incl_threshold - TOLERANCE
     mem = pd.DataFrame(dict(zip(labels, columns)) if labels else {}, index=index)
@@ -322,16 +327,18 @@ def super_subset(data: pd.DataFrame, outcome: str,
                  max_candidates: int = 2_000_000) -> NecessityResult:
     """Necessary conjunctions and minimal necessary disjunctions, like R QCA's ``superSubset``.
 
-    Searches (R QCA 3.25, ``superSubset(relation = "necessity")``):
+    Searches (R QCA 3.25, ``superSubset(relation = "necessity")``), size by
+    size (number of literals, 1..depth), over every set of literals of
+    different conditions (``~X``/``X``, or ``X[v]`` for multi-value conditions):
 
-    1. every conjunction of literals (one value per condition: ``~X``/``X``, or
-       ``X[v]`` for multi-value conditions) of at most *depth* conditions with
-       inclN >= incl_cut and covN >= cov_cut;
-    2. every disjunction of 2..depth literals of different conditions with
-       inclN >= incl_cut and covN >= cov_cut, none of whose smaller
-       sub-disjunctions (single literals included) already reaches incl_cut
-       (a superset of a necessary set is trivially necessary, so it is left out);
-    3. rows with RoN below *ron_cut* are then dropped.
+    1. the conjunction of the literals is listed when inclN >= incl_cut and
+       covN >= cov_cut;
+    2. otherwise (two or more literals) their disjunction is listed when it
+       passes both cut-offs and contains no conjunction or disjunction listed at
+       a smaller size (a superset of a necessary set is trivially necessary);
+    3. above three literals, once anything has been listed, the search goes on
+       to the next size only while the current size lists something (as R does);
+    4. rows with RoN below *ron_cut* are then dropped.
 
     Cut-offs are compared with R's tolerance (sqrt of double epsilon; cov_cut
     only when above 0). Order: conjunctions, then disjunctions; each by number
@@ -372,48 +379,62 @@ def super_subset(data: pd.DataFrame, outcome: str,
     lit = {(p, v): literal_membership(values[p], v) for p in range(k) for v in levels[p]}
     incl_c = incl_cut - TOLERANCE
     cov_c = cov_cut - TOLERANCE if cov_cut > 0 else cov_cut
-    sy = y.sum()
+    sy = float(y.sum())
 
-    def incl_cov(x: np.ndarray) -> tuple[float, float]:
-        s = np.minimum(x, y).sum()
-        return _ratio(s, sy), _ratio(s, x.sum())
+    def passes(x: np.ndarray) -> bool:
+        s = float(np.minimum(x, y).sum())
+        sx = float(x.sum())
+        inc = s / sy if sy else 0.0          # R: 0/0 counts as 0 here
+        cov = s / sx if sx else 0.0
+        return inc >= incl_c and cov >= cov_c
 
-    labels: list[str] = []
-    cols: list[np.ndarray] = []
-    # 1. conjunctions
+    def contains_listed(lits: tuple[tuple[int, int], ...],
+                        listed: set[frozenset[tuple[int, int]]]) -> bool:
+        """Is some listed literal set (from a smaller size) contained in *lits*?"""
+        if not listed:
+            return False
+        if len(listed) < 2 ** len(lits):
+            have = set(lits)
+            return any(other <= have for other in listed)
+        return any(frozenset(sub) in listed for r in range(1, len(lits))
+                   for sub in itertools.combinations(lits, r))
+
+    conj: list[tuple[tuple[tuple[int, int], ...], np.ndarray]] = []
+    disj: list[tuple[tuple[tuple[int, int], ...], np.ndarray]] = []
+    conj_sets: set[frozenset[tuple[int, int]]] = set()
+    disj_sets: set[frozenset[tuple[int, int]]] = set()
     for size in range(1, depth + 1):
-        for pos in itertools.combinations(range(k), size):
-            for vals in itertools.product(*(levels[p] for p in pos)):
-                x = np.min(np.vstack([lit[(p, v)] for p, v in zip(pos, vals)]), axis=0)
-                inc, cov = incl_cov(x)
-                if inc >= incl_c and cov >= cov_c:
-                    term = [-1] * k
-                    for p, v in zip(pos, vals):
-                        term[p] = v
-                    labels.append(format_term(tuple(term), conds, mv))
-                    cols.append(x)
-    # 2. minimal disjunctions
-    # `blocked`: disjunctions that reach incl_cut or contain one that does. A disjunction
-    # contains a necessary proper sub-disjunction iff one of its one-smaller
-    # sub-disjunctions is blocked (all of those were visited at the previous size).
-    blocked: set[tuple[tuple[int, int], ...]] = set()
-    for size in range(1, depth + 1):
+        # beyond three literals, once something has been found, R goes on to the
+        # next size only while the current size finds something
+        must_find = size > 3 and (conj or disj)
+        new_conj, new_disj = [], []
         for pos in itertools.combinations(range(k), size):
             for vals in itertools.product(*(levels[p] for p in pos)):
                 lits = tuple(zip(pos, vals))
-                if size > 1 and any(sub in blocked
-                                    for sub in itertools.combinations(lits, size - 1)):
-                    blocked.add(lits)
+                stack = np.vstack([lit[lv] for lv in lits])
+                x = stack.min(axis=0)
+                if passes(x):
+                    new_conj.append((lits, x))
                     continue
-                x = np.max(np.vstack([lit[lv] for lv in lits]), axis=0)
-                inc, cov = incl_cov(x)
-                if inc >= incl_c:
-                    blocked.add(lits)
-                    if size > 1 and cov >= cov_c:
-                        labels.append(" + ".join(
-                            format_term(tuple(v if j == p else -1 for j in range(k)), conds, mv)
-                            for p, v in lits))
-                        cols.append(x)
+                if size == 1:
+                    continue
+                x = stack.max(axis=0)
+                if passes(x) and not contains_listed(lits, conj_sets) \
+                        and not contains_listed(lits, disj_sets):
+                    new_disj.append((lits, x))
+        conj += new_conj
+        disj += new_disj
+        conj_sets.update(frozenset(lits) for lits, _ in new_conj)
+        disj_sets.update(frozenset(lits) for lits, _ in new_disj)
+        if must_find and not (new_conj or new_disj):
+            break
+
+    def literal(p: int, v: int) -> str:
+        return format_term(tuple(v if j == p else -1 for j in range(k)), conds, mv)
+
+    labels = ["*".join(literal(p, v) for p, v in lits) for lits, _ in conj]
+    labels += [" + ".join(literal(p, v) for p, v in lits) for lits, _ in disj]
+    cols = [x for _, x in conj] + [x for _, x in disj]
     res = _result(labels, cols, y, data.index, label, incl_cut, True,
                   {"outcome": label, "conditions": conds, "incl_cut": incl_cut,
                    "cov_cut": cov_cut, "ron_cut": ron_cut, "depth": depth})
