@@ -156,6 +156,8 @@ class NecessityResult:
 
     def summary(self, digits: int = 3) -> str:
         """The table as R QCA prints it (numbered rows, inclN, RoN, covN)."""
+        if self.table.empty:
+            return "\nThere are no configurations, using these cutoff values.\n"
         return _print_table(self.table[_COLUMNS], left=self.search, digits=digits)
 
     def __str__(self) -> str:

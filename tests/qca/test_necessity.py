@@ -219,3 +219,6 @@ def test_disjunction_kept_when_its_literal_fails_only_coverage():
     assert "A + B" in res.table.index
     assert res.table.loc["A + B", "covN"] == pytest.approx(2 / 3)
     assert "A + B" not in super_subset(d, "Y", incl_cut=0.9, cov_cut=0.6).table.index
+    none = super_subset(d, "Y", incl_cut=1.0, cov_cut=0.99)
+    assert none.table.empty and none.memberships.shape == (3, 0)
+    assert "There are no configurations" in none.summary()
