@@ -284,14 +284,15 @@ def condition_values(data: pd.DataFrame, name: str) -> np.ndarray:
         what = "missing" if pd.isna(raw[i]) else f"not numeric ({raw[i]!r})"
         raise InputError(f"row {i + 2}, column {name!r}: value {what}; expected a membership "
                          "in [0, 1] or a multi-value code 0, 1, 2, ...")
-    if _is_multivalue(vals):
-        bad = np.flatnonzero((vals < 0) | (vals != np.round(vals)))
+    integer = bool(np.all(vals == np.round(vals)))
+    if integer and _is_multivalue(vals):
+        bad = np.flatnonzero(vals < 0)
         if bad.size:
             i = int(bad[0])
             raise InputError(f"row {i + 2}, column {name!r}: value {vals[i]:g} is neither a "
                              "membership in [0, 1] nor a multi-value code 0, 1, 2, ...")
         return vals
-    bad = np.flatnonzero(vals < 0)
+    bad = np.flatnonzero((vals < 0) | (vals > 1))
     if bad.size:
         i = int(bad[0])
         raise InputError(f"row {i + 2}, column {name!r}: value {vals[i]:g} is outside [0, 1]; "
