@@ -247,6 +247,9 @@ def fit_cfa(data: pd.DataFrame, structure: Mapping[str, Sequence[str]] | None = 
     sigma = np.asarray(sigma)[np.ix_(pos, pos)]
     s = np.cov(values.to_numpy(), rowvar=False, ddof=0)
     n_params = len(model.param_vals)
+    if p * (p + 1) // 2 - n_params < 0:
+        raise InputError(f"CFA {name!r}: the model has more parameters ({n_params}) than "
+                         f"variances and covariances ({p * (p + 1) // 2}); it is not identified")
     fit = fit_indices(s, sigma, n, n_params)
 
     est = model.inspect(std_est=True)

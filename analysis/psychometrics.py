@@ -546,9 +546,12 @@ def omega_total(items: pd.DataFrame) -> float:
     omega_t = 1 - sum(u_i^2) / sum(R*), u_i^2 = 1 - h_i^2 (uniqueness), R* the
     correlation matrix with items loading negatively reflected (McDonald 1999;
     Revelle & Zinbarg 2009; as psych's ``omega(x, nfactors = 1, fm =
-    "minres")$omega.tot``). Complete rows only.
+    "minres")$omega.tot``). Complete rows only. NaN for fewer than 3 items,
+    where a one-factor model is not identified.
     """
     data = _complete(items)
+    if data.shape[1] < 3:
+        return float("nan")
     r = np.corrcoef(data.to_numpy(), rowvar=False)
     loads = minres_loadings(r, 1)
     flip = np.where(loads[:, 0] < 0, -1.0, 1.0)
@@ -629,7 +632,9 @@ class Reliability:
             f"Cronbach's alpha     {self.alpha:.3f}  ({pct}% CI Feldt "
             f"{self.alpha_ci[0]:.3f} to {self.alpha_ci[1]:.3f})",
             f"standardised alpha   {self.std_alpha:.3f}  (mean inter-item r {self.average_r:.3f})",
-            f"omega total          {self.omega_total:.3f}  (one-factor minres)",
+            ("omega total          n/a    (a one-factor model needs 3 or more items)"
+             if math.isnan(self.omega_total) else
+             f"omega total          {self.omega_total:.3f}  (one-factor minres)"),
             "",
             f"{'item':<12} {'mean':>6} {'sd':>6} {'r.drop':>7} {'alpha if del':>13}",
         ]

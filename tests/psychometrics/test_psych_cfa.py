@@ -112,3 +112,8 @@ def test_small_n_caveat_and_errors(keyed):
         cfa.fit_cfa(keyed, {"A": ["i1", "zz"]})
     table = cfa.cfa_table([res])
     assert {"chisq", "df", "cfi", "tli", "rmsea", "srmr", "omega_total"} <= set(table.columns)
+
+
+def test_unidentified_model_is_refused(keyed):
+    with pytest.raises(InputError, match="not identified"):
+        cfa.fit_cfa(keyed[["i1", "i2"]])

@@ -171,3 +171,9 @@ def test_prorated_equals_plain_when_complete(data, max_missing):
     df = pd.DataFrame(data, columns=["a", "b", "c", "d"]).astype(float)
     np.testing.assert_allclose(P.prorated_score(df, "mean", max_missing), df.mean(axis=1))
     np.testing.assert_allclose(P.prorated_score(df, "sum", max_missing), df.sum(axis=1))
+
+
+def test_omega_undefined_for_two_items(bfi):
+    assert np.isnan(P.omega_total(bfi[["A2", "A3"]]))
+    res = P.reliability(bfi[["A2", "A3"]])
+    assert np.isnan(res.omega_total) and res.alpha > 0
