@@ -33,7 +33,7 @@ __all__ = [
     "ROUND_LOW", "ROUND_HIGH",
     "parse_thresholds", "calibrate", "calibrate_logistic", "calibrate_linear",
     "calibrate_crisp", "calibrate_ecdf", "calibrate_indirect", "calibrate_tfr",
-    "anchors_from_percentiles", "crossover_cases", "skewness_check",
+    "anchors_from_percentiles", "crossover_cases", "skewness_check", "calibrate_table",
 ]
 
 #: Fuzzy memberships below this become 0 (R QCA's ``calibrate``).
@@ -549,3 +549,34 @@ def skewness_check(memberships: pd.DataFrame | Mapping[str, Any], *, low: float 
                     bool(share < low or share > high)))
     res = pd.DataFrame(out, columns=["set", "n", "above", "at_crossover", "share_above", "skewed"])
     return res.set_index("set").rename_axis(None)
+
+
+def calibrate_table(raw: pd.DataFrame, specs: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
+    """Calibrate several columns at once: one output set per entry of *specs*.
+
+    Each spec holds :func:`calibrate`'s keyword arguments, plus ``column`` (the
+    raw column, default the set's own name). The result keeps *raw*'s index and
+    the order of *specs*.
+
+    Examples
+    --------
+    >>> raw = pd.DataFrame({"height": [160, 175, 190]}, index=["a", "b", "c"])
+    >>> calibrate_table(raw, {"TALL": {"column": "height", "thresholds": "e=165, c=175, i=185"},
+    ...                       "TALLC": {"column": "height", "thresholds": 175, "type": "crisp"}}).round(3)
+        TALL  TALLC
+    a  0.012      0
+    b  0.500      1
+    c  0.988      1
+    """
+    if not isinstance(raw, pd.DataFrame):
+        raise InputError("raw: expected a pandas DataFrame")
+    out = {}
+    for set_name, spec in specs.items():
+        kwargs = dict(spec)
+        column = kwargs.pop("column", set_name)
+        if column not in raw.columns:
+            raise InputError(f"set {set_name!r}: column {column!r} is not in the data; columns: "
+                             + ", ".join(map(str, raw.columns)))
+        kwargs.setdefault("name", str(column))
+        out[set_name] = calibrate(raw[column], **kwargs)
+    return pd.DataFrame(out, index=raw.index)

@@ -17,6 +17,7 @@ from analysis.qca.calibrate import (
     calibrate,
     calibrate_crisp,
     calibrate_logistic,
+    calibrate_table,
     crossover_cases,
     parse_thresholds,
     skewness_check,
@@ -221,3 +222,17 @@ def test_crisp_counts_thresholds_reached(xs, k):
     assert m.min() >= 0 and m.max() == len(th)
     for v, mv in zip(x, m):
         assert mv == int(np.sum(v >= th))
+
+
+def test_calibrate_table_matches_single_calls_and_names_errors():
+    raw = pd.DataFrame({"h": [150.0, 170, 180, 200], "w": [1.0, 2, 3, 4]}, index=list("abcd"))
+    out = calibrate_table(raw, {"TALL": {"column": "h", "thresholds": "e=160, c=175, i=190"},
+                                "w": {"thresholds": 2.5, "type": "crisp"}})
+    assert list(out.columns) == ["TALL", "w"] and list(out.index) == list("abcd")
+    np.testing.assert_array_equal(out["TALL"], calibrate(raw["h"], "e=160, c=175, i=190"))
+    assert out["w"].tolist() == [0, 0, 1, 1]
+    with pytest.raises(InputError, match="set 'X': column 'nope' is not in the data"):
+        calibrate_table(raw, {"X": {"column": "nope", "thresholds": 1}})
+    bad = raw.assign(h=[150, None, 180, 200])
+    with pytest.raises(InputError, match=r"h: missing value \(NaN\) at position 2"):
+        calibrate_table(bad, {"TALL": {"column": "h", "thresholds": "e=160, c=175, i=190"}})
