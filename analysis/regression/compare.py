@@ -161,7 +161,7 @@ def agreement_table(classified: pd.DataFrame) -> pd.DataFrame:
     cols = pd.Categorical(np.where(classified["model_high"], "model high", "model not high"),
                           categories=["model high", "model not high"])
     tab = pd.crosstab(rows, cols, margins=True, margins_name="total", dropna=False)
-    tab.index.name, tab.columns.name = None, None
+    tab.index.name, tab.columns.name = "QCA / model", None
     return tab.astype(int)
 
 

@@ -44,13 +44,13 @@ class Outcome:
     qca_name: str  # name of the outcome set in calibrated.csv
 
 
-#: Valid outcome names (the stage's ``outcome`` parameter) -> specification.
+#: Valid outcome names (the stage's ``outcome`` parameter, as in params.yaml) -> specification.
 OUTCOMES: dict[str, Outcome] = {
     "sustain12": Outcome("sustain12", "Accommodation sustained at 12 months", "sustain12_rate",
                          "n_due_12m", "binomial", ("sustained_12m",), "SUSTAIN12"),
     "sustain6": Outcome("sustain6", "Accommodation sustained at 6 months", "sustain6_rate",
                         "n_due_6m", "binomial", ("sustained_6m",), "SUSTAIN6"),
-    "ete": Outcome("ete", "Entry to education, training or employment", "ete_rate",
+    "ete_entry": Outcome("ete_entry", "Entry to education, training or employment", "ete_rate",
                    "n_participants", "binomial", ("ete_entry",), "ETE"),
     "wellbeing": Outcome("wellbeing", "Wellbeing change (follow-up minus start)",
                          "wellbeing_change", "n_wellbeing", "continuous",

@@ -122,11 +122,20 @@ def fit_worker_models(frame: pd.DataFrame, *, family: str = "binomial",
 
 
 def coef_table(fits: dict[str, object]) -> pd.DataFrame:
-    """One row per model and term: estimate, SE, statistic, p, 95% CI (and odds ratio for logits)."""
+    """One row per model and term: estimate, SE, statistic, p, 95% CI; for logits also the odds ratio
+    and quasi-binomial errors.
+
+    Quasi-binomial SE = SE * sqrt(phi), phi = Pearson chi2 / df_resid, with p
+    from t(df_resid) (McCullagh & Nelder 1989, sect. 4.5): the honest error
+    when workers vary more than the binomial allows (phi > 1). Computed here
+    because statsmodels 0.15's ``fit(scale="X2")`` mis-estimates phi for the
+    successes/failures form (it is right for the var_weights form; a test checks both).
+    """
     rows = []
     for name, res in fits.items():
         ci = res.conf_int()
         is_logit = isinstance(getattr(res, "family", None), sm.families.Binomial)
+        phi = float(res.pearson_chi2 / res.df_resid) if is_logit and res.df_resid > 0 else 1.0
         for term in res.params.index:
             est = float(res.params[term])
             row = {"model": name, "term": term, "estimate": est, "std_error": float(res.bse[term]),
@@ -135,6 +144,9 @@ def coef_table(fits: dict[str, object]) -> pd.DataFrame:
                    "cov_type": str(res.cov_type)}
             if is_logit:
                 row["odds_ratio"] = float(np.exp(est))
+                se_q = float(res.bse[term]) * np.sqrt(phi)
+                row["std_error_quasi"] = se_q
+                row["p_value_quasi"] = float(2 * stats.t.sf(abs(est) / se_q, res.df_resid))
             rows.append(row)
     return pd.DataFrame(rows)
 
@@ -182,7 +194,7 @@ def lr_test(small, large) -> dict[str, float]:
     if df <= 0:
         raise InputError("LR test: the larger model must have more coefficients")
     lr = 2.0 * (float(large.llf) - float(small.llf))
-    return {"lr": lr, "df": df, "p_value": float(stats.chi2.sf(lr, df))}
+    return {"lr": lr, "df": int(round(df)), "p_value": float(stats.chi2.sf(lr, df))}
 
 
 def lr_table(fits: dict[str, object], pairs: Iterable[tuple[str, str]] = NESTED) -> pd.DataFrame:
@@ -191,4 +203,5 @@ def lr_table(fits: dict[str, object], pairs: Iterable[tuple[str, str]] = NESTED)
     for small, large in pairs:
         if small in fits and large in fits:
             rows.append({"smaller": small, "larger": large, **lr_test(fits[small], fits[large])})
-    return pd.DataFrame(rows, columns=["smaller", "larger", "lr", "df", "p_value"])
+    out = pd.DataFrame(rows, columns=["smaller", "larger", "lr", "df", "p_value"])
+    return out.astype({"df": int})

@@ -163,3 +163,30 @@ def test_explanation_mentions_the_three_ideas():
     for word in ("asymmetric", "equifinal", "net effects", "vis 2012", "fiss 2011",
                  "grofman & schneider 2009"):
         assert word in text
+
+
+def test_path_membership_agrees_with_qca_package():
+    """The local min / 1 - x reading equals analysis.qca.expressions.expression_membership."""
+    expressions = pytest.importorskip("analysis.qca.expressions")
+    cal, _ = _hand_example()
+    conds = ["SBW", "INNOV", "CASELOAD", "LONGMEET"]
+    sol = "~SBW*INNOV*~CASELOAD + ~INNOV*~CASELOAD*LONGMEET + CASELOAD*INNOV*LONGMEET"
+    ours = compare.solution_memberships(cal, sol)
+    theirs = expressions.expression_membership(cal[conds], sol, conds)
+    np.testing.assert_allclose(ours["solution"], np.asarray(theirs, dtype=float), rtol=1e-12)
+    for path in compare.split_solution(sol):
+        np.testing.assert_allclose(ours[path], expressions.expression_membership(
+            cal[conds], path, conds), rtol=1e-12)
+
+
+def test_quasi_binomial_errors(frame):
+    fit = worker.fit_fractional_logit(frame)
+    tab = worker.coef_table({"main": fit}).set_index("term")
+    phi = fit.pearson_chi2 / fit.df_resid
+    assert tab.loc["INNOV", "std_error_quasi"] == pytest.approx(
+        tab.loc["INNOV", "std_error"] * np.sqrt(phi), rel=1e-12)
+    # statsmodels' quasi-binomial fit (scale = X2) of the var_weights form gives the same errors
+    # (with the successes/failures form statsmodels 0.15 mis-scales X2: do not use it there)
+    ref = smf.glm("y ~ SBW + INNOV + CASELOAD + LONGMEET", data=frame, var_weights=frame["n"],
+                  family=worker.sm.families.Binomial()).fit(scale="X2")
+    assert tab.loc["INNOV", "std_error_quasi"] == pytest.approx(ref.bse["INNOV"], rel=1e-6)

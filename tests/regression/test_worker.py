@@ -142,7 +142,7 @@ def test_coef_table_columns(big_frame):
 
 
 def test_bad_outcome_name_lists_valid_ones():
-    with pytest.raises(InputError, match="sustain12, sustain6, ete, wellbeing"):
+    with pytest.raises(InputError, match="sustain12, sustain6, ete_entry, wellbeing"):
         outcome_spec("sustain24")
 
 
