@@ -141,7 +141,7 @@ def intended_anchors() -> dict[str, dict[str, Any]]:
                             "30 or more a high caseload"},
         "LONGMEET": {"column": "meeting_minutes", "exclusion": 45.0, "crossover": 60.0, "inclusion": 75.0,
                      "why": "round values: a meeting of 45 minutes or less is short, 75 or more long; an hour is the crossover"},
-        "WORKLOAD": {"column": "workload_hours", "exclusion": 5.0, "crossover": 10.0, "inclusion": 15.0,
+        "WORKLOAD": {"column": "workload_hours", "exclusion": 3.0, "crossover": 5.0, "inclusion": 8.0,
                      "why": "contact hours per week (robustness specification only)"},
         "SUSTAIN12": {"column": "sustain12_rate", "exclusion": 0.5, "crossover": 0.65, "inclusion": 0.8,
                       "why": "12-month sustainment rate: the reported 6+-month rate (0.67) as crossover, 0.8 full membership"},
