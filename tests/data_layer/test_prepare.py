@@ -90,3 +90,18 @@ def test_pandera_schema_catches_out_of_range(staff):
     bad.loc[0, "sustain12_rate"] = 1.5
     with pytest.raises(pa.errors.SchemaError):
         to_pandera(processed_schema("staff")).validate(bad)
+
+
+def test_notebook_writes_the_worker_table(tmp_path):
+    """Stage 01 notebook under papermill: validates, prepares, writes the same table as the library."""
+    import papermill as pm
+    from analysis.config import ROOT, RAW_DIR
+    from analysis.validate import load_raw
+    out_nb = tmp_path / "01.ipynb"
+    pm.execute_notebook(str(ROOT / "notebooks" / "01_prepare.ipynb"), str(out_nb), cwd=str(ROOT),
+                        parameters={"processed_dir": str(tmp_path / "processed")}, progress_bar=False)
+    written = pd.read_csv(tmp_path / "processed" / "staff.csv")
+    assert len(written) == 65 and list(written.columns) == staff_columns()
+    expected = prepare_staff(load_raw(RAW_DIR))
+    np.testing.assert_allclose(written["sustain12_rate"], expected["sustain12_rate"].astype(float), rtol=1e-11)
+    assert "wrote " in out_nb.read_text()
