@@ -62,6 +62,11 @@ class Codebook:
     path: str = ""
 
     @property
+    def response(self) -> dict[str, Any]:
+        """The YAML ``response`` mapping: {'min': int, 'max': int, 'labels': {value: label}}."""
+        return {"min": self.response_min, "max": self.response_max, "labels": dict(self.response_labels)}
+
+    @property
     def rule(self) -> str:
         """The scoring rule: 'sum', 'mean', 'formula' or 'composite'."""
         return str(self.scoring["rule"])
