@@ -198,10 +198,24 @@ def lr_test(small, large) -> dict[str, float]:
 
 
 def lr_table(fits: dict[str, object], pairs: Iterable[tuple[str, str]] = NESTED) -> pd.DataFrame:
-    """LR tests for each nested (smaller, larger) pair whose models were both fitted."""
+    """LR tests for each nested (smaller, larger) pair whose models were both fitted.
+
+    For binomial GLMs also the quasi-likelihood F test that allows for
+    over-dispersion: F = (LR / df) / phi_large ~ F(df, df_resid_large), phi =
+    Pearson chi2 / df_resid of the larger model (McCullagh & Nelder 1989, sect. 4.5.2).
+    """
     rows = []
     for small, large in pairs:
         if small in fits and large in fits:
-            rows.append({"smaller": small, "larger": large, **lr_test(fits[small], fits[large])})
-    out = pd.DataFrame(rows, columns=["smaller", "larger", "lr", "df", "p_value"])
+            row = {"smaller": small, "larger": large, **lr_test(fits[small], fits[large])}
+            res = fits[large]
+            if isinstance(getattr(res, "family", None), sm.families.Binomial) and res.df_resid > 0:
+                phi = float(res.pearson_chi2 / res.df_resid)
+                f = row["lr"] / row["df"] / phi
+                row["f_quasi"] = f
+                row["p_value_quasi"] = float(stats.f.sf(f, row["df"], res.df_resid))
+            rows.append(row)
+    cols = ["smaller", "larger", "lr", "df", "p_value"]
+    out = pd.DataFrame(rows, columns=cols + [c for c in ("f_quasi", "p_value_quasi")
+                                             if any(c in r for r in rows)])
     return out.astype({"df": int})

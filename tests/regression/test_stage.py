@@ -26,10 +26,16 @@ def project(tmp_path_factory, sim65):
     return tmp, raw, processed
 
 
-def test_stage_writes_every_table_deterministically(project):
+@pytest.fixture(scope="module")
+def default_run(project):
     tmp, raw, processed = project
     out = tmp / "results"
-    tables = run_regression("sustain12", processed_dir=processed, raw_dir=raw, results_dir=out)
+    return run_regression("sustain12", processed_dir=processed, raw_dir=raw, results_dir=out), out
+
+
+def test_stage_writes_every_table_deterministically(project, default_run):
+    tmp, raw, processed = project
+    tables, out = default_run
     assert EXPECTED <= set(tables)
     folder = out / "regression" / "sustain12"
     files = sorted(p.name for p in folder.iterdir())
@@ -48,10 +54,9 @@ def test_stage_writes_every_table_deterministically(project):
     assert tab.loc["total", "total"] == 65
 
 
-def test_stage_recovers_innov_sign_at_n65(project):
+def test_stage_recovers_innov_sign_at_n65(default_run):
     """At N = 65 the planted INNOV (+0.5) and CASELOAD (-0.4) effects have the planted sign."""
-    tmp, raw, processed = project
-    tables = run_regression("sustain12", processed_dir=processed, raw_dir=raw)
+    tables, _ = default_run
     c = tables["worker_coefficients"]
     main = c[(c.family == "fractional_logit") & (c.model == "main")].set_index("term")
     assert main.loc["INNOV", "estimate"] > 0 and main.loc["CASELOAD", "estimate"] < 0
@@ -99,3 +104,19 @@ def test_markdown_formatter():
         "| --- | ---: | ---: | --- | ---: |\n"
         "| a\\|b | 0.123 | 3 | yes |  |\n"
         "| c | 0.000 | 4 | no | 0.000 |\n")
+
+
+def test_figures_are_reproducible(default_run, tmp_path):
+    from analysis.regression import plots
+
+    tables, _ = default_run
+    thr = tables["summary"]["threshold"]
+    stems = []
+    for i in range(2):
+        fig = plots.comparison_figure(tables["comparison_workers"], threshold=thr,
+                                      outcome_label="SUSTAIN12")
+        stems.append(plots.save_figure(fig, tmp_path / f"run{i}" / "comparison"))
+    for a, b in zip(*stems):
+        assert a.read_bytes() == b.read_bytes() and a.stat().st_size > 1000
+    fig = plots.residuals_figure(tables["residuals"])
+    assert len(fig.axes[0].collections) == 1 and len(fig.axes[0].collections[0].get_offsets()) == 65

@@ -99,6 +99,10 @@ def test_lr_test_is_twice_llf_difference(big_frame):
         assert row.lr == pytest.approx(2 * (large.llf - small.llf), rel=1e-12)
         assert row.df == large.df_model - small.df_model
         assert row.p_value == pytest.approx(stats.chi2.sf(row.lr, row.df), rel=1e-12)
+    q = tab.iloc[0]
+    phi = fits[q.larger].pearson_chi2 / fits[q.larger].df_resid
+    assert q.f_quasi == pytest.approx(q.lr / q.df / phi)
+    assert q.p_value_quasi == pytest.approx(stats.f.sf(q.f_quasi, q.df, fits[q.larger].df_resid))
     # the planted main effects are detected against the null
     first = tab[(tab.smaller == "null") & (tab.larger == "main")].iloc[0]
     assert first.df == 4 and first.p_value < 1e-6
