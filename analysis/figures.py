@@ -41,7 +41,7 @@ from analysis.io import atomic_write_bytes
 
 __all__ = [
     "SINGLE_COLUMN_MM", "DOUBLE_COLUMN_MM", "PNG_DPI", "OKABE_ITO", "THEME", "FORMATS",
-    "mm_to_inches", "figure_width_mm", "new_figure", "save_figure", "figure_bytes",
+    "mm_to_inches", "figure_width_mm", "new_figure", "save_figure", "figure_bytes", "freeze_layout",
     "scale_distributions", "correlation_heatmap", "calibration_curves", "necessity_plot",
     "xy_plot", "xy_plots", "configuration_table", "configuration_chart",
     "coefficient_plot", "agreement_plot", "robustness_summary",
@@ -164,12 +164,29 @@ def new_figure(width: str | float = "single", height_mm: float = 60.0, **subplot
     return fig, axes
 
 
+def freeze_layout(fig: Figure) -> Figure:
+    """Run the constrained layout (two passes) once, then fix the axes where it put them.
+
+    Constrained layout starts each draw from the current positions, so every
+    save would move the axes by a few floating-point ulps and change the bytes;
+    after freezing, every save of the figure draws the same positions.
+    """
+    engine = fig.get_layout_engine()
+    if engine is not None and engine.__class__.__name__ == "ConstrainedLayoutEngine":
+        with themed():
+            fig.draw_without_rendering()
+            fig.draw_without_rendering()
+        fig.set_layout_engine("none")
+    return fig
+
+
 def figure_bytes(fig: Figure, fmt: str) -> bytes:
     """The figure encoded as *fmt* (``pdf``, ``svg`` or ``png`` at 300 dpi), deterministic."""
     if fmt not in _METADATA:
         raise InputError(f"figure format {fmt!r}: expected one of {', '.join(FORMATS)}")
     buf = io.BytesIO()
     with themed():
+        freeze_layout(fig)
         fig.savefig(buf, format=fmt, dpi=PNG_DPI, metadata=_METADATA[fmt])
     return buf.getvalue()
 
@@ -589,7 +606,9 @@ def configuration_chart(table: pd.DataFrame, fit: pd.DataFrame, *,
     rows_fit = [c for c in ("inclS", "PRI", "covS", "covU") if c in fit.columns]
     names = list(path_names) if path_names is not None else [str(i + 1) for i in range(len(paths))]
     conds = [str(c) for c in table.index]
-    n_sol = 0 if solution_fit is None else len([k for k in ("inclS", "PRI", "covS") if k in solution_fit])
+    solution_fit = None if solution_fit is None else {k: float(v) for k, v in dict(solution_fit).items()
+                                                      if k in ("inclS", "PRI", "covS")}
+    n_sol = 0 if solution_fit is None else len(solution_fit)
     n_rows = len(conds) + len(rows_fit) + n_sol
     width = "single" if len(paths) <= 4 else "double"
     fig, ax = new_figure(width, 16.0 + 5.2 * n_rows, nrows=1, ncols=1)
@@ -609,7 +628,7 @@ def configuration_chart(table: pd.DataFrame, fit: pd.DataFrame, *,
                 ax.text(xs[j], yy, _fmt(float(fit.at[p, key]), 2), ha="center", va="center", fontsize=7.0)
             ylab.append(names_fit[key])
             ypos.append(yy)
-        if solution_fit:
+        if solution_fit is not None:
             ys = y0 - len(rows_fit) - 0.2
             ax.axhline(ys + 0.5, color="0.3", linewidth=0.5)
             for r, key in enumerate([k for k in ("inclS", "PRI", "covS") if k in solution_fit]):
@@ -725,7 +744,8 @@ def agreement_plot(workers: pd.DataFrame, *, threshold: float,
         ax.set_xlim(-0.02, 1.02)
         ax.set_xlabel("Membership in the QCA solution")
         ax.set_ylabel("Regression: predicted rate")
-        if agreement:
+        if agreement is not None:
+            agreement = dict(agreement)
             txt = [f"agreement = {_fmt(float(agreement['agreement']), 2)}"] if "agreement" in agreement else []
             if "kappa" in agreement:
                 txt.append(f"Cohen's κ = {_fmt(float(agreement['kappa']), 2)}")
