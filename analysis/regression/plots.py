@@ -24,14 +24,15 @@ def comparison_figure(classified: pd.DataFrame, *, threshold: float, cut: float 
     for c in ("solution", "predicted"):
         if c not in classified.columns:
             raise InputError(f"comparison_figure: column {c!r} missing (use classify_workers output)")
-    fig, ax = plt.subplots(figsize=(6.0, 4.8))
+    fig, ax = plt.subplots(figsize=(6.0, 5.2))
     x, y = classified["solution"].to_numpy(float), classified["predicted"].to_numpy(float)
     if "outcome_member" in classified.columns:
         member = classified["outcome_member"].to_numpy(bool)
         ax.scatter(x[member], y[member], s=28, color="#1b6ca8", label=f"in {outcome_label} set")
         ax.scatter(x[~member], y[~member], s=28, facecolors="none", edgecolors="#c0392b",
                    label=f"not in {outcome_label} set")
-        ax.legend(loc="lower right", frameon=False, fontsize=8)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, frameon=False,
+                  fontsize=8)
     else:
         ax.scatter(x, y, s=28, color="#1b6ca8")
     ax.axvline(cut, color="0.4", lw=0.8, ls="--")
