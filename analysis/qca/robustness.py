@@ -178,7 +178,7 @@ def robustness_grid(anchors: Anchors, cases: Sequence[Any] = (), *,
     >>> g = robustness_grid({"A": (0, 5, 10), "Y": (0, .5, 1)}, ["a", "b"], incl_cuts=(0.8, 0.9),
     ...                     n_cuts=(1,), shifts=(-0.1, 0.1))
     >>> len(g), g[0].kind, g[-1].label
-    (17, 'baseline', 'leave_one_out without b, incl 0.8, n 1')
+    (29, 'baseline', 'leave_one_out without b, incl 0.8, n 1')
     """
     base = {str(k): tuple(float(v) for v in a) for k, a in anchors.items()}
     _check_anchors(base, list(base))
