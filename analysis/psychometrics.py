@@ -923,16 +923,36 @@ def write_stage_outputs(results: StageResults, processed_dir: str | Path,
     """Write scores.csv to *processed_dir* and the stage's tables to *results_dir*/psychometrics.
 
     Atomic, deterministic writes (``analysis.io``); returns the paths written.
+    Values that come from iterative optimisers (CFA estimates and fit
+    statistics, minres omega) are written to OPTIMIZER_DECIMALS decimals: the
+    optimisers' tolerances make later digits noise, which can differ in the
+    last bit between BLAS builds or thread settings and would break
+    byte-identical reruns.
     """
     from analysis.cfa import N_CAVEAT
     from analysis.io import write_csv
 
+    def rounded(df: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
+        df = df.copy()
+        for col in columns:
+            if col in df.columns and df[col].dtype.kind == "f":
+                df[col] = df[col].round(OPTIMIZER_DECIMALS)
+        return df
+
+    cfa_fit = rounded(results.cfa_fit, [c for c in results.cfa_fit.columns if c != "n"])
+    loadings = rounded(results.cfa_loadings, ["estimate", "std_estimate"])
+    table1 = rounded(results.table1, ["omega_total"])
+    items = rounded(results.items, [])
     out = [write_csv(results.scores, Path(processed_dir) / "scores.csv")]
     rdir = Path(results_dir) / "psychometrics"
-    out.append(write_csv(results.cfa_loadings, rdir / "cfa_loadings.csv"))
-    out += write_results(rdir, table1=results.table1, items=results.items,
-                         correlations=results.correlations, cfa_fit=results.cfa_fit,
+    out.append(write_csv(loadings, rdir / "cfa_loadings.csv"))
+    out += write_results(rdir, table1=table1, items=items,
+                         correlations=results.correlations, cfa_fit=cfa_fit,
                          extra={"sbw_definition": results.sbw_definition,
                                 "cfa_caveat": N_CAVEAT,
-                                "cfa_loadings": results.cfa_loadings})
+                                "cfa_loadings": loadings})
     return out
+
+
+#: Decimals kept when writing results of iterative optimisers (see write_stage_outputs).
+OPTIMIZER_DECIMALS = 6
