@@ -43,7 +43,7 @@ __all__ = [
     "SINGLE_COLUMN_MM", "DOUBLE_COLUMN_MM", "PNG_DPI", "OKABE_ITO", "THEME", "FORMATS",
     "mm_to_inches", "figure_width_mm", "new_figure", "save_figure", "figure_bytes", "freeze_layout",
     "scale_distributions", "correlation_heatmap", "calibration_curves", "necessity_plot",
-    "xy_plot", "xy_plots", "configuration_table", "configuration_chart",
+    "xy_plot", "xy_plots", "configuration_table", "configuration_from_chart", "configuration_chart",
     "coefficient_plot", "agreement_plot", "robustness_summary",
 ]
 
@@ -396,14 +396,16 @@ def necessity_plot(necessity: pd.DataFrame, *, threshold: float = 0.9, outcome: 
     """Dot plot of the necessity consistency (inclN), relevance (RoN) and coverage (covN) of each set.
 
     *necessity*: one row per condition or negated condition (index = its label,
-    e.g. ``~SBW``; or a ``condition`` column) with columns ``inclN``, ``RoN``,
+    e.g. ``~SBW``; or a ``condition`` or ``term`` column, as stage 04's ``necessity.csv``) with columns ``inclN``, ``RoN``,
     ``covN`` (R QCA ``pof(..., relation = "necessity")``). The dashed line marks
     the usual necessity threshold, inclN >= 0.9 (Schneider & Wagemann 2012).
     Single column.
     """
     df = necessity.copy()
-    if "condition" in df.columns:
-        df = df.set_index("condition")
+    for key in ("condition", "term"):
+        if key in df.columns:
+            df = df.set_index(key)
+            break
     _require(df, ["inclN", "covN"], "necessity_plot")
     names = [str(i) for i in df.index]
     y = np.arange(len(names))[::-1]
@@ -568,6 +570,51 @@ def configuration_table(paths: Sequence[str], parsimonious: Sequence[str],
                 col.append(("core_" if c in core else "peripheral_") + ("present" if lits[c] else "absent"))
         table[path] = col
     return pd.DataFrame(table, index=pd.Index(conditions, name="condition"))
+
+
+#: Stage 04's chart vocabulary (``analysis.qca_stage.configuration_chart``) -> :data:`CELL_KINDS`.
+_STAGE_CELLS: dict[str, str] = {"core": "core_present", "peripheral": "peripheral_present",
+                                "core absent": "core_absent", "peripheral absent": "peripheral_absent", "": ""}
+_STAGE_FIT_ROWS: dict[str, str] = {"consistency": "inclS", "raw coverage": "covS", "unique coverage": "covU"}
+
+
+def configuration_from_chart(chart: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, float]]:
+    """Split stage 04's ``configuration_chart.csv`` into (table, per-path fit, solution fit).
+
+    The chart has a ``condition`` column whose first rows are conditions (cells
+    ``core``, ``peripheral``, ``core absent``, ``peripheral absent`` or blank),
+    then the rows ``consistency``, ``raw coverage``, ``unique coverage``,
+    ``solution consistency``, ``solution coverage``; one column per path named
+    ``"k: expression"``. Returns the arguments of :func:`configuration_chart`.
+    """
+    df = _require(chart, ["condition"], "configuration chart").copy()
+    df["condition"] = df["condition"].astype(str)
+    df = df.set_index("condition")
+    fit_rows = set(_STAGE_FIT_ROWS) | {"solution consistency", "solution coverage"}
+    conds = [c for c in df.index if c not in fit_rows]
+    paths = [str(c) for c in df.columns]
+    if not paths:
+        raise InputError("configuration chart: no path columns (the analysis found no solution)")
+    table = pd.DataFrame(index=pd.Index(conds, name="condition"))
+    for p in paths:
+        cells = []
+        for c in conds:
+            v = df.at[c, p]
+            v = "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v).strip()
+            if v not in _STAGE_CELLS:
+                raise InputError(f"configuration chart: cell {v!r} (condition {c}, path {p}); expected one of "
+                                 f"{sorted(k for k in _STAGE_CELLS if k)} or blank")
+            cells.append(_STAGE_CELLS[v])
+        table[p] = cells
+    fit = pd.DataFrame({key: [float(pd.to_numeric(df.at[row, p])) for p in paths]
+                        for row, key in _STAGE_FIT_ROWS.items() if row in df.index}, index=paths)
+    sol: dict[str, float] = {}
+    for row, key in (("solution consistency", "inclS"), ("solution coverage", "covS")):
+        if row in df.index:
+            vals = pd.to_numeric(df.loc[row], errors="coerce").dropna()
+            if len(vals):
+                sol[key] = float(vals.iloc[0])
+    return table, fit, sol
 
 
 def _draw_cell(ax: Any, x: float, y: float, kind: str) -> None:
@@ -757,39 +804,70 @@ def agreement_plot(workers: pd.DataFrame, *, threshold: float,
 # --------------------------------------------------------------------------- 8. robustness
 
 
-def robustness_summary(robustness: pd.DataFrame, *, label: str = "specification",
-                       same: str = "same_solution", reference: Mapping[str, float] | None = None) -> Figure:
-    """Consistency and coverage of the solution under each robustness variation.
+def robustness_summary(table: pd.DataFrame, paths: pd.DataFrame, *,
+                       kinds: Sequence[str] = ("cutoffs", "calibration", "leave_one_out", "all"),
+                       kind_labels: Mapping[str, str] | None = None) -> Figure:
+    """How often the headline solution and each path survive the re-analyses, and the fit ranges.
 
-    *robustness*: one row per variation (calibration anchors moved, other
-    cut-offs, cases dropped, the five-condition model ...) with columns *label*,
-    ``inclS`` and ``covS`` of the solution found, and *same* (True when the
-    variation gives the headline solution or one that contains it; drawn filled,
-    otherwise hollow). *reference*: ``inclS``/``covS`` of the headline solution,
-    drawn as vertical lines. Double column.
+    Left: for each kind of re-analysis, the share whose solution is the
+    baseline's (``same_as_baseline``) and the share in which each path is a term
+    (``exact`` of ``robustness_paths.csv``). Right: the range (min-max) of the
+    solution's consistency and coverage over the re-analyses of that kind, the
+    baseline's values dashed. *table*: stage 04's ``robustness.csv`` (columns
+    ``kind``, ``n``, ``same_as_baseline``, ``inclS_min``, ``inclS_max``,
+    ``covS_min``, ``covS_max``; a ``baseline`` row); *paths*: its
+    ``robustness_paths.csv`` (``path``, ``kind``, ``exact``). Double column.
+    Sensitivity ranges after Oana & Schneider (2021, ch. 5).
     """
-    df = _require(robustness, [label, "inclS", "covS", same], "robustness_summary")
-    names = df[label].astype(str).tolist()
-    y = np.arange(len(names))[::-1]
-    same_v = df[same].astype(str).str.lower().isin(["true", "1", "yes"]).to_numpy()
-    fig, axes = new_figure("double", 16.0 + 4.2 * len(names), nrows=1, ncols=2, squeeze=False, sharey=True)
+    t = _require(table, ["kind", "n", "same_as_baseline", "inclS_min", "inclS_max", "covS_min", "covS_max"],
+                 "robustness_summary table").set_index("kind")
+    p = _require(paths, ["path", "kind", "exact"], "robustness_summary paths")
+    shown = [k for k in kinds if k in t.index]
+    if not shown:
+        raise InputError(f"robustness_summary: none of the kinds {list(kinds)} in the table "
+                         f"(it has {list(t.index)})")
+    names = {"cutoffs": "cut-offs", "calibration": "calibration anchors", "leave_one_out": "leave one case out",
+             "all": "all re-analyses", **(kind_labels or {})}
+    labels = [f"{names.get(k, k)} (n = {int(t.at[k, 'n'])})" for k in shown]
+    path_names = list(dict.fromkeys(p["path"].astype(str)))
+    series = [("whole solution", None)] + [(f"path {i + 1}: {q}", q) for i, q in enumerate(path_names)]
+    y = np.arange(len(shown))[::-1].astype(float)
+    fig, axes = new_figure("double", 22.0 + 9.0 * len(shown), nrows=1, ncols=2, squeeze=False, sharey=True)
+    markers = ["o", "s", "^", "D", "v", "P", "X"]
     with themed():
-        for ax, col, title in zip(axes[0], ("inclS", "covS"), ("Solution consistency", "Solution coverage")):
-            v = _numeric(df[col], col)
-            colour = OKABE_ITO["blue"] if col == "inclS" else OKABE_ITO["orange"]
-            ax.plot(v[same_v], y[same_v], "o", color=colour, markersize=4)
-            ax.plot(v[~same_v], y[~same_v], "o", markerfacecolor="white", markeredgecolor=colour, markersize=4)
-            if reference and col in reference:
-                ax.axvline(float(reference[col]), color="0.4", linestyle="--", linewidth=0.7)
-            ax.set_xlim(0, 1.02)
-            ax.set_title(title)
-            ax.grid(axis="y", color="0.92", linewidth=0.5)
-        axes[0][0].set_yticks(y, names)
-        handles = [Line2D([], [], marker="o", linestyle="", color="0.3", markersize=4,
-                          label="headline solution found"),
-                   Line2D([], [], marker="o", linestyle="", markerfacecolor="white", markeredgecolor="0.3",
-                          markersize=4, label="different solution")]
-        fig.legend(handles=handles, loc="outside lower center", ncols=2)
+        ax = axes[0][0]
+        k_series = len(series)
+        for s_i, (lab, q) in enumerate(series):
+            off = (s_i - (k_series - 1) / 2) * 0.13
+            if q is None:
+                vals = [float(t.at[k, "same_as_baseline"]) for k in shown]
+            else:
+                sub = p[p["path"].astype(str) == q].set_index("kind")
+                vals = [float(sub.at[k, "exact"]) if k in sub.index else float("nan") for k in shown]
+            ax.plot(vals, y + off, markers[s_i % len(markers)], color=_CYCLE[s_i % len(_CYCLE)],
+                    markersize=3.5, label=lab, markeredgewidth=0)
+        ax.set_xlim(-0.02, 1.05)
+        ax.set_xlabel("Share of re-analyses reproducing it")
+        ax.set_yticks(y, labels)
+        ax.set_title("Solution and paths found")
+        ax.grid(axis="y", color="0.92", linewidth=0.5)
+        ax = axes[0][1]
+        for col, colour, off, lab in (("inclS", OKABE_ITO["blue"], 0.1, "consistency"),
+                                      ("covS", OKABE_ITO["orange"], -0.1, "coverage")):
+            lo = np.array([float(t.at[k, f"{col}_min"]) for k in shown])
+            hi = np.array([float(t.at[k, f"{col}_max"]) for k in shown])
+            ax.hlines(y + off, lo, hi, color=colour, linewidth=2.0, label=f"{lab} (range)")
+            ax.plot(lo, y + off, "|", color=colour, markersize=5)
+            ax.plot(hi, y + off, "|", color=colour, markersize=5)
+            if "baseline" in t.index:
+                ax.axvline(float(t.at["baseline", f"{col}_min"]), color=colour, linestyle="--", linewidth=0.7)
+        ax.set_xlim(0, 1.02)
+        ax.set_xlabel("Solution consistency / coverage")
+        ax.set_title("Parameters of fit")
+        ax.grid(axis="y", color="0.92", linewidth=0.5)
+        h1, l1 = axes[0][0].get_legend_handles_labels()
+        h2, l2 = axes[0][1].get_legend_handles_labels()
+        fig.legend(h1 + h2, l1 + l2, loc="outside lower center", ncols=3, handletextpad=0.3, columnspacing=1.0)
     return fig
 
 
@@ -801,3 +879,164 @@ FIGURE_FUNCTIONS: dict[str, Callable[..., Figure]] = {
     "coefficient_plot": coefficient_plot, "agreement_plot": agreement_plot,
     "robustness_summary": robustness_summary,
 }
+
+
+# --------------------------------------------------------------------------- stage 06: inputs and the set of figures
+
+#: Figure name -> file stem in ``{figures}/`` (each written as .pdf, .svg and .png).
+FIGURE_STEMS: dict[str, str] = {
+    "scales": "fig1_scales", "correlations": "fig2_correlations", "calibration": "fig3_calibration",
+    "necessity": "fig4_necessity", "xy": "fig5_xy_paths", "configurations": "fig6_configurations",
+    "coefficients": "fig7_coefficients", "agreement": "fig8_qca_vs_regression", "robustness": "fig9_robustness",
+}
+
+#: Figure name -> the input files (keys of :func:`stage_input_files`) it is drawn from.
+FIGURE_INPUTS: dict[str, tuple[str, ...]] = {
+    "scales": ("scores", "table1"), "correlations": ("correlations",),
+    "calibration": ("staff", "scores", "calibrated", "anchors"), "necessity": ("necessity",),
+    "xy": ("calibrated", "solutions"), "configurations": ("configuration_chart",),
+    "coefficients": ("coefficients",), "agreement": ("comparison", "regression_summary"),
+    "robustness": ("robustness", "robustness_paths"),
+}
+
+MAIN_SCALES: tuple[str, ...] = ("rpq", "gse", "iis", "sbw")
+
+
+def stage_input_files(processed_dir: str | Path, results_dir: str | Path, outcome: str = "sustain12") -> dict[str, Path]:
+    """Every file stage 06 reads, by key (paths as given; they need not exist)."""
+    p, r = Path(processed_dir), Path(results_dir)
+    return {
+        "staff": p / "staff.csv", "scores": p / "scores.csv", "calibrated": p / "calibrated.csv",
+        "table1": r / "psychometrics" / "table1_descriptives_reliability.csv",
+        "correlations": r / "psychometrics" / "interscale_correlations.csv",
+        "anchors": r / "calibration" / "anchors.csv",
+        "necessity": r / "qca" / "necessity.csv", "solutions": r / "qca" / "solutions.csv",
+        "configuration_chart": r / "qca" / "configuration_chart.csv", "qca_summary": r / "qca" / "summary.json",
+        "robustness": r / "qca" / "robustness.csv", "robustness_paths": r / "qca" / "robustness_paths.csv",
+        "coefficients": r / "regression" / outcome / "worker_coefficients.csv",
+        "comparison": r / "regression" / outcome / "comparison_workers.csv",
+        "regression_summary": r / "regression" / outcome / "summary.json",
+    }
+
+
+def _solution_rows(solutions: pd.DataFrame) -> pd.DataFrame:
+    """The first model of the intermediate solution (else the conservative) from ``solutions.csv``."""
+    s = _require(solutions, ["solution", "model", "term", "inclS", "covS", "cases"], "solutions.csv")
+    for name in ("intermediate", "conservative"):
+        rows = s[(s["solution"] == name) & (s["model"] == "M1")]
+        if "part" in rows.columns and len(rows):
+            first = rows["part"].fillna("").astype(str).iloc[0]
+            rows = rows[rows["part"].fillna("").astype(str) == first]
+        if len(rows):
+            return rows
+    raise InputError("solutions.csv: no model M1 of the intermediate or conservative solution")
+
+
+def xy_inputs(calibrated: pd.DataFrame, solutions: pd.DataFrame, outcome_set: str,
+              conditions: Sequence[str]) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
+    """Memberships of each path and of the solution, the outcome and the fit, for :func:`xy_plots`.
+
+    Path memberships are the fuzzy AND of the path's literals (minimum over
+    literals of m or 1 - m) and the solution's their maximum (Ragin 2008),
+    computed with :func:`analysis.qca.expressions.expression_membership`; the
+    fit is read from stage 04's ``solutions.csv`` (first model of the
+    intermediate solution, else the conservative one).
+    """
+    from analysis.qca.expressions import expression_membership
+
+    rows = _solution_rows(solutions)
+    paths = rows.loc[rows["cases"].astype(str) != "(model)", "term"].astype(str).tolist()
+    model = rows.loc[rows["cases"].astype(str) == "(model)"]
+    cal = _require(calibrated, [*conditions, outcome_set], "calibrated.csv")
+    data = cal.set_index("staff_id") if "staff_id" in cal.columns else cal
+    mem = pd.DataFrame({p: expression_membership(data, p, list(conditions)) for p in paths}, index=data.index)
+    mem["solution"] = mem[paths].max(axis=1)
+    fit = rows.loc[rows["cases"].astype(str) != "(model)"].set_index("term")[["inclS", "covS"]].astype(float)
+    if len(model):
+        fit.loc["solution"] = model[["inclS", "covS"]].astype(float).iloc[0].to_numpy()
+    return mem, data[outcome_set].astype(float), fit
+
+
+def load_stage_inputs(processed_dir: str | Path, results_dir: str | Path, outcome: str = "sustain12") -> dict[str, Any]:
+    """Read every stage-06 input that exists (CSV -> DataFrame, JSON -> dict); missing files are left out."""
+    from analysis.io import read_json
+
+    out: dict[str, Any] = {}
+    for key, path in stage_input_files(processed_dir, results_dir, outcome).items():
+        if not path.is_file():
+            continue
+        if path.suffix == ".json":
+            out[key] = read_json(path)
+        else:
+            out[key] = pd.read_csv(path, keep_default_na=key != "configuration_chart")
+    return out
+
+
+def build_figures(inputs: Mapping[str, Any], outcome: str = "sustain12",
+                  conditions: Sequence[str] = ("SBW", "INNOV", "CASELOAD", "LONGMEET"),
+                  ) -> tuple[dict[str, tuple[Figure, pd.DataFrame]], dict[str, list[str]]]:
+    """Every figure whose inputs exist: ``({name: (figure, data drawn)}, {name: missing inputs})``.
+
+    *inputs*: from :func:`load_stage_inputs`. The data frame returned with each
+    figure is the data it draws (for the claims registry, which records a
+    figure by the hash of its data).
+    """
+    from analysis import qca_stage
+
+    conditions = list(conditions)
+    out_set = qca_stage.outcome_set(outcome)
+    missing = {name: [k for k in keys if k not in inputs] for name, keys in FIGURE_INPUTS.items()}
+    missing = {k: v for k, v in missing.items() if v}
+    figs: dict[str, tuple[Figure, pd.DataFrame]] = {}
+    if "scales" not in missing:
+        scales = [s for s in MAIN_SCALES if s in inputs["scores"].columns]
+        figs["scales"] = (scale_distributions(inputs["scores"], inputs["table1"], scales),
+                          inputs["scores"][["staff_id", *scales]] if "staff_id" in inputs["scores"] else
+                          inputs["scores"][scales])
+    if "correlations" not in missing:
+        corr = inputs["correlations"]
+        figs["correlations"] = (correlation_heatmap(corr, [s for s in MAIN_SCALES if s in set(corr["X"]) | set(corr["Y"])]),
+                                corr[["X", "Y", "r"]])
+    if "calibration" not in missing:
+        anchors = inputs["anchors"]
+        sets = [s for s in [*conditions, out_set] if s in set(anchors["set"])]
+        raw = qca_stage.raw_sets(inputs["staff"], inputs["scores"], outcome, conditions)
+        cal = inputs["calibrated"].set_index("staff_id")
+        cal.index = cal.index.astype(str)
+        raw.index = raw.index.astype(str)
+        raw = raw.loc[[i for i in cal.index if i in raw.index]]
+        cal = cal.loc[raw.index]
+        amap = {r["set"]: {"column": r["set"], "exclusion": r["exclusion"], "crossover": r["crossover"],
+                           "inclusion": r["inclusion"]} for r in anchors.to_dict("records")}
+        fig = calibration_curves(raw, cal, amap, sets)
+        data = pd.concat([raw[sets].add_suffix("_raw"), cal[sets]], axis=1).reset_index()
+        figs["calibration"] = (fig, data)
+    if "necessity" not in missing:
+        nec = inputs["necessity"]
+        figs["necessity"] = (necessity_plot(nec, outcome=out_set), nec)
+    if "xy" not in missing:
+        mem, y, fit = xy_inputs(inputs["calibrated"], inputs["solutions"], out_set, conditions)
+        n = len(mem)
+        fig = xy_plots(mem, y, fit, case_names=[str(i) for i in mem.index], outcome_label=out_set,
+                       max_labels=12 if n > 12 else n)
+        figs["xy"] = (fig, pd.concat([mem, y.rename(out_set)], axis=1).reset_index())
+    if "configurations" not in missing:
+        chart = inputs["configuration_chart"]
+        table, fit, sol = configuration_from_chart(chart)
+        figs["configurations"] = (configuration_chart(table, fit, solution_fit=sol,
+                                                      path_names=[c.split(":")[0] for c in table.columns]), chart)
+    if "coefficients" not in missing:
+        co = inputs["coefficients"]
+        titles = {"ols_hc3": "OLS, HC3 SEs (rate scale)", "fractional_logit": "Fractional logit (log-odds)",
+                  "wls": "WLS, HC3 SEs"}
+        figs["coefficients"] = (coefficient_plot(co, panel_titles=titles),
+                                co[co["model"] == "main"][["family", "term", "estimate", "ci_low", "ci_high"]])
+    if "agreement" not in missing:
+        w = inputs["comparison"]
+        summ = inputs["regression_summary"]
+        figs["agreement"] = (agreement_plot(w, threshold=float(summ["threshold"]), agreement=summ.get("agreement")),
+                             w[["staff_id", "solution", "predicted", "category"]] if "staff_id" in w else w)
+    if "robustness" not in missing:
+        rt, rp = inputs["robustness"], inputs["robustness_paths"]
+        figs["robustness"] = (robustness_summary(rt, rp), rt)
+    return figs, missing

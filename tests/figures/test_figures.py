@@ -76,10 +76,14 @@ def _workers() -> pd.DataFrame:
     return pd.DataFrame({"solution": x, "predicted": p, "category": cat})
 
 
-def _robustness() -> pd.DataFrame:
-    return pd.DataFrame({"specification": ["headline", "incl_cut 0.75", "+WORKLOAD"],
-                         "inclS": [0.95, 0.93, 0.9], "covS": [0.87, 0.9, 0.7],
-                         "same_solution": [True, True, False]})
+def _robustness() -> tuple[pd.DataFrame, pd.DataFrame]:
+    table = pd.DataFrame({"kind": ["all", "baseline", "cutoffs", "leave_one_out"], "n": [10, 1, 4, 5],
+                          "same_as_baseline": [0.9, 1, 0.75, 1], "inclS_min": [0.9, 0.95, 0.9, 0.94],
+                          "inclS_max": [0.97, 0.95, 0.96, 0.97], "covS_min": [0.6, 0.87, 0.6, 0.85],
+                          "covS_max": [0.9, 0.87, 0.88, 0.9]})
+    paths = pd.DataFrame({"path": [PATHS[0]] * 3 + [PATHS[1]] * 3,
+                          "kind": ["all", "cutoffs", "leave_one_out"] * 2, "exact": [1, 1, 1, 0.9, 0.75, 1]})
+    return table, paths
 
 
 def _all_figures() -> dict[str, tuple[matplotlib.figure.Figure, float]]:
@@ -101,8 +105,7 @@ def _all_figures() -> dict[str, tuple[matplotlib.figure.Figure, float]]:
         "coefficient_plot": (F.coefficient_plot(_coefs()), F.DOUBLE_COLUMN_MM),
         "agreement_plot": (F.agreement_plot(_workers(), threshold=0.6, agreement={"agreement": 0.8, "kappa": 0.6}),
                            F.SINGLE_COLUMN_MM),
-        "robustness_summary": (F.robustness_summary(_robustness(), reference={"inclS": 0.95, "covS": 0.87}),
-                               F.DOUBLE_COLUMN_MM),
+        "robustness_summary": (F.robustness_summary(*_robustness()), F.DOUBLE_COLUMN_MM),
     }
 
 
@@ -243,3 +246,42 @@ def test_bad_stem_and_width():
 def test_unknown_condition_in_path():
     with pytest.raises(InputError, match="FOO"):
         F.configuration_table(["FOO*SBW"], [], CONDS)
+
+
+# --------------------------------------------------------------------------- stage 04 formats
+
+
+def test_configuration_from_stage_chart():
+    chart = pd.DataFrame({"condition": ["A", "B", "consistency", "raw coverage", "unique coverage",
+                                        "solution consistency", "solution coverage"],
+                          "1: A*~B": ["core", "peripheral absent", 0.9, 0.5, 0.3, 0.95, 0.8],
+                          "2: B": ["", "core", 0.85, 0.4, 0.2, np.nan, np.nan]})
+    chart = chart.astype(object).where(chart.notna(), "")
+    table, fit, sol = F.configuration_from_chart(chart)
+    assert table["1: A*~B"].tolist() == ["core_present", "peripheral_absent"]
+    assert table["2: B"].tolist() == ["", "core_present"]
+    assert fit.loc["2: B", "covU"] == 0.2 and fit.loc["1: A*~B", "inclS"] == 0.9
+    assert sol == {"inclS": 0.95, "covS": 0.8}
+
+
+def test_configuration_from_chart_rejects_unknown_cell():
+    chart = pd.DataFrame({"condition": ["A", "consistency"], "1: A": ["central", 0.9]})
+    with pytest.raises(InputError, match="central"):
+        F.configuration_from_chart(chart)
+
+
+def test_xy_inputs_memberships_and_fit():
+    cal = pd.DataFrame({"staff_id": ["a", "b"], "A": [0.9, 0.2], "B": [0.3, 0.6], "Y": [0.8, 0.4]})
+    sol = pd.DataFrame({"solution": ["conservative"] * 3, "part": ["", "", ""], "model": ["M1"] * 3,
+                        "term": ["A*~B", "B", "A*~B + B"], "inclS": [0.9, 0.8, 0.85], "covS": [0.5, 0.4, 0.7],
+                        "cases": ["a", "b", "(model)"]})
+    mem, y, fit = F.xy_inputs(cal, sol, "Y", ["A", "B"])
+    assert mem["A*~B"].tolist() == [0.7, 0.2]          # min(0.9, 1 - 0.3), min(0.2, 1 - 0.6)
+    assert mem["solution"].tolist() == [0.7, 0.6]      # max over paths
+    assert fit.loc["solution", "covS"] == 0.7 and y.tolist() == [0.8, 0.4]
+
+
+def test_build_figures_reports_missing_inputs():
+    figs, missing = F.build_figures({})
+    assert figs == {} and set(missing) == set(F.FIGURE_STEMS)
+    assert "necessity" in missing["necessity"]
