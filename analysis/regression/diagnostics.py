@@ -51,7 +51,8 @@ def influence_table(ols_result, staff_id: Sequence | None = None) -> pd.DataFram
 def residuals_table(result, staff_id: Sequence | None = None) -> pd.DataFrame:
     """Fitted values, residuals y - fitted (on the rate scale) and Pearson residuals, for a residuals-vs-fitted plot.
 
-    Pearson residual: (y - mu) / sqrt(V(mu) / n) for a binomial GLM with n trials; e / s for OLS.
+    Pearson residual: (y - mu) / sqrt(V(mu) / n) for a binomial GLM with n trials; e sqrt(w) / s
+    for OLS (w = 1) and WLS.
     """
     fitted = np.asarray(result.fittedvalues)
     if hasattr(result, "family"):
@@ -59,7 +60,8 @@ def residuals_table(result, staff_id: Sequence | None = None) -> pd.DataFrame:
         pearson = np.asarray(result.resid_pearson)
     else:
         resid = np.asarray(result.resid)
-        pearson = resid / np.sqrt(float(result.scale))
+        weights = np.asarray(getattr(result.model, "weights", 1.0), dtype=float)
+        pearson = resid * np.sqrt(weights) / np.sqrt(float(result.scale))
     n = len(fitted)
     return pd.DataFrame({"staff_id": list(staff_id) if staff_id is not None else np.arange(1, n + 1),
                          "fitted": fitted, "residual": resid, "pearson_residual": pearson})

@@ -81,6 +81,7 @@ def run_regression(outcome: str = "sustain12", *, processed_dir: str | Path,
         "outcome": spec.name, "label": spec.label, "rate_column": spec.rate,
         "weights_column": spec.denominator, "n_workers": int(len(frame)),
         "n_workers_dropped": int(len(dropped)), "n_participants": int(len(pframe)),
+        "n_participants_excluded": int(len(participants) - len(pframe)),
         "formulas": dict(FORMULAS), "participant_formula": PARTICIPANT_FORMULA,
         "threshold": thr, "threshold_rule": "median observed rate" if threshold is None
         else "given", "seed": seed, "models_fitted": sorted(ols),

@@ -190,3 +190,13 @@ def test_quasi_binomial_errors(frame):
     ref = smf.glm("y ~ SBW + INNOV + CASELOAD + LONGMEET", data=frame, var_weights=frame["n"],
                   family=worker.sm.families.Binomial()).fit(scale="X2")
     assert tab.loc["INNOV", "std_error_quasi"] == pytest.approx(ref.bse["INNOV"], rel=1e-6)
+
+
+def test_wls_pearson_residuals(sim65):
+    staff, _, _ = sim65
+    f, _ = worker_frame(staff, "wellbeing")
+    res = worker.fit_wls(f)
+    tab = diagnostics.residuals_table(res)
+    np.testing.assert_allclose(tab["pearson_residual"], res.resid * np.sqrt(f["n"]) / np.sqrt(res.scale))
+    # sum of squared Pearson residuals = weighted RSS / scale = df_resid
+    assert (tab["pearson_residual"] ** 2).sum() == pytest.approx(res.df_resid, rel=1e-10)
