@@ -1,0 +1,66 @@
+"""Every figure of stage 06 drawn from the shipped (synthetic) data through the real stage functions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis import figures as F
+from analysis.config import RAW_DIR
+
+#: runs stages 01-05 once (about 20-40 s on two shared cores)
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def run_dirs(tmp_path_factory) -> tuple[Path, Path]:
+    """Stages 01-05 run on data/raw into a temporary folder (small robustness grid, few permutations)."""
+    from analysis import prepare, psychometrics, qca_stage, validate
+    from analysis.codebook import all_codebooks
+    from analysis.io import write_csv
+    from analysis.regression.stage import run_regression
+
+    root = tmp_path_factory.mktemp("run")
+    processed, results = root / "processed", root / "results"
+    staff = prepare.prepare_staff(validate.load_raw(RAW_DIR))
+    write_csv(staff, processed / "staff.csv")
+    staff = pd.read_csv(processed / "staff.csv")
+    res = psychometrics.analyse_staff(staff, list(all_codebooks().values()))
+    psychometrics.write_stage_outputs(res, processed, results)
+    scores = pd.read_csv(processed / "scores.csv")
+    cal = qca_stage.calibrate_sets(staff, scores, "sustain12")
+    qca_stage.write_calibration(cal, processed, results)
+    qres = qca_stage.run_qca(cal.calibrated_frame().set_index("staff_id"), cal.outcome_set, cal.conditions)
+    rob = qca_stage.robustness_analysis(cal, qres, n_jobs=1, cross_calibration_with_cutoffs=False,
+                                        leave_one_out=False, shifts=(-0.1, 0.1))
+    qca_stage.write_qca(qres, results, robustness=rob)
+    run_regression("sustain12", processed_dir=processed, raw_dir=RAW_DIR, results_dir=results, seed=1)
+    return processed, results
+
+
+def test_every_figure_is_drawn_from_the_shipped_data(run_dirs, tmp_path):
+    processed, results = run_dirs
+    figs, missing = F.build_figures(F.load_stage_inputs(processed, results))
+    assert missing == {}
+    assert set(figs) == set(F.FIGURE_STEMS)
+    for name, (fig, data) in figs.items():
+        w_mm = fig.get_size_inches()[0] * 25.4
+        assert w_mm == pytest.approx(F.SINGLE_COLUMN_MM) or w_mm == pytest.approx(F.DOUBLE_COLUMN_MM), name
+        assert len(data) > 0, name
+        written = F.save_figure(fig, F.FIGURE_STEMS[name], tmp_path)
+        assert all(p.stat().st_size > 1000 for p in written.values()), name
+
+
+def test_xy_plot_of_the_shipped_solution_prints_stage_04_fit(run_dirs):
+    processed, results = run_dirs
+    inputs = F.load_stage_inputs(processed, results)
+    mem, y, fit = F.xy_inputs(inputs["calibrated"], inputs["solutions"], "SUSTAIN12",
+                              ["SBW", "INNOV", "CASELOAD", "LONGMEET"])
+    summary = inputs["qca_summary"]
+    assert fit.loc["solution", "inclS"] == pytest.approx(summary["fit"]["intermediate"]["inclS"], rel=1e-9)
+    # the whole solution's consistency recomputed from the plotted memberships equals stage 04's
+    import numpy as np
+    x = mem["solution"].to_numpy()
+    assert np.minimum(x, y.to_numpy()).sum() / x.sum() == pytest.approx(fit.loc["solution", "inclS"], rel=1e-9)
