@@ -335,7 +335,7 @@ def plot_calibration(result: CalibrationResult, figures_dir: str | Path) -> list
         ax.plot(x[order], y[order], "o", ms=3.5, color="0.2")
         for label, v in zip(("e", "c", "i"), anchors[name]):
             ax.axvline(v, color="tab:blue", lw=0.8, ls="--")
-            ax.text(v, 1.04, label, ha="center", va="bottom", fontsize=8, color="tab:blue")
+            ax.text(v, 1.03, f" {label}", ha="left", va="bottom", fontsize=8, color="tab:blue")
         ax.axhline(0.5, color="0.6", lw=0.6)
         ax.set_ylim(-0.03, 1.1)
         ax.set_xlabel(f"{name} (raw)")
