@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("analysis.validate", "validate a raw-data folder"),
     "reliability": ("analysis.reliability_cli", "reliability of an item set in your own CSV"),
     "qca": ("analysis.qca.cli", "fuzzy-set / crisp QCA of your own CSV"),
+    "regression": ("analysis.regression.cli", "the regression models compared with QCA, for one outcome or all"),
 }
 
 
