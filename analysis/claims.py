@@ -226,7 +226,14 @@ def params_sha256(parameters: dict[str, Any]) -> str:
 
 
 def _rel(path: str | Path) -> str:
-    return config.relative_to_root(config.project_path(path))
+    """*path* relative to the project root; else to the working folder (a kernel's); else absolute."""
+    full = config.project_path(path).resolve()
+    for base in (config.ROOT, Path.cwd()):
+        try:
+            return full.relative_to(base.resolve()).as_posix()
+        except ValueError:
+            continue
+    return full.as_posix()
 
 
 def _kernel_cell() -> tuple[str | None, str | None]:
