@@ -823,3 +823,56 @@ def trace(name: str, claims: dict[str, dict[str, Any]], manifest: dict[str, Any]
         if users:
             lines.append(f"  claims: {', '.join(users)}")
     return lines
+
+
+# --------------------------------------------------------------------------- the paper's text
+
+_DECIMAL = re.compile(r"(?<![\w.])([-\u2212]?)(\d*\.\d+)(?![\w]|\.\d)(\s?%)?")
+
+
+def claimed_numbers(claims: dict[str, dict[str, Any]]) -> list[float]:
+    """Every finite number the claims hold: number claims and the numeric cells of table claims."""
+    out: list[float] = []
+    for rec in claims.values():
+        if rec["kind"] == "number":
+            out.append(float(decode_number(rec["value"])))
+        elif rec["kind"] == "table":
+            v = rec["value"]
+            for row in v["data"]:
+                out += [float(decode_number(c)) for c, k in zip(row, v["kinds"]) if k == "number"]
+    return [x for x in out if math.isfinite(x)]
+
+
+def unclaimed_numbers(text: str, claims: dict[str, dict[str, Any]],
+                      allowed: Iterable[str] = ()) -> list[tuple[int, str]]:
+    """Decimal numbers in *text* that no claim stands behind, as (line, token).
+
+    A token with d decimals (e.g. '0.85', '−0.31', '12.5 %') is claimed when
+    some claimed number x satisfies |x - t| <= 0.5 * 10**-d (t is x rounded to
+    d decimals), or, for a percentage, |100 x - t| <= 0.5 * 10**-d. Integers
+    are not checked (counts, years and section numbers are indistinguishable);
+    *allowed* lists tokens that are not results (e.g. a version '3.11').
+
+    Examples
+    --------
+    >>> c = {"a": {"kind": "number", "value": "0.8512"}}
+    >>> unclaimed_numbers("consistency 0.85 (85.1%), PRI 0.77", c)
+    [(1, '0.77')]
+    """
+    allowed = set(allowed)
+    values = np.asarray(claimed_numbers(claims), dtype=float)
+    found = []
+    for lineno, line in enumerate(text.splitlines(), 1):
+        for m in _DECIMAL.finditer(line):
+            sign, digits, pct = m.group(1), m.group(2), m.group(3)
+            token = m.group(0).strip()
+            if token in allowed or digits in allowed:
+                continue
+            t = float(digits) * (-1 if sign else 1)
+            half = 0.5 * 10 ** -len(digits.split(".")[1]) * (1 + 1e-9)
+            ok = values.size and bool(np.any(np.abs(values - t) <= half))
+            if not ok and pct:
+                ok = values.size and bool(np.any(np.abs(100 * values - t) <= half))
+            if not ok:
+                found.append((lineno, token))
+    return found

@@ -362,3 +362,32 @@ def test_trace_unknown_name_lists_close_matches(raw, tmp_path, capsys):
     assert "did you mean: toy.slope" in capsys.readouterr().err
     assert cli_main(["trace", "toy.slope", *args]) == 0
     assert "stage: toy, notebook notebooks/99_toy.ipynb" in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------- the paper's numbers
+
+PAPER_CLAIMS = {
+    "sol.incl": {"kind": "number", "value": "0.8512345"},
+    "sol.cov": {"kind": "number", "value": "0.4049"},
+    "corr": {"kind": "number", "value": "-0.3149"},
+    "t1": {"kind": "table", "value": cl.encode_table(pd.DataFrame({"alpha": [0.8123, np.nan], "s": ["a", "b"]}))},
+    "expr": {"kind": "text", "value": "0.99"},
+}
+
+
+@pytest.mark.parametrize("text,unclaimed", [
+    ("The solution's consistency is 0.85 and its coverage 0.40.", []),
+    ("consistency 0.851, coverage 40.5 %, r = −0.31, alpha .81", []),
+    ("coverage 0.41", [(1, "0.41")]),            # 0.4049 rounds to 0.40
+    ("alpha 0.82", [(1, "0.82")]),
+    ("a text claim is not a number: 0.99", [(1, "0.99")]),
+    ("N = 65 workers, 16 rows, in 2024", []),      # integers are not checked
+    ("line one\nPython 3.11 and 0.5", [(2, "0.5")]),
+    ("r = 0.31", [(1, "0.31")]),                   # the sign matters
+])
+def test_unclaimed_numbers(text, unclaimed):
+    assert cl.unclaimed_numbers(text, PAPER_CLAIMS, allowed={"3.11"}) == unclaimed
+
+
+def test_version_numbers_are_not_decimals():
+    assert cl.unclaimed_numbers("numpy 2.4.6", PAPER_CLAIMS) == []
