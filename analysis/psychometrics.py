@@ -130,7 +130,8 @@ def _scoring(codebook: Any) -> Any:
 def _check_range(values: pd.DataFrame, scale_min: float, scale_max: float,
                  file: str | None = None) -> None:
     """Raise InputError naming the first value outside [scale_min, scale_max]."""
-    numeric = values.apply(pd.to_numeric, errors="coerce")
+    # float, so that missing answers compare as False also for nullable Int64 columns
+    numeric = values.apply(pd.to_numeric, errors="coerce").astype(float)
     bad_type = numeric.isna() & values.notna()
     bad = bad_type | (numeric < scale_min) | (numeric > scale_max)
     if bad.to_numpy().any():

@@ -168,6 +168,22 @@ def test_score_all_with_real_codebooks():
     assert out["sbw"].between(0, 100).all()
 
 
+def test_score_all_accepts_nullable_integer_items_with_missing_answers():
+    """prepare_staff() returns items as pandas' nullable Int64: scoring must not trip on <NA>."""
+    from analysis.codebook import all_codebooks
+
+    cbs = all_codebooks()
+    rng = np.random.default_rng(8)
+    cols = {}
+    for cid, k, hi in (("gse", 10, 4), ("iis", 20, 5), ("rpq", 16, 6)):
+        for j in range(1, k + 1):
+            cols[f"{cid}_{j:02d}"] = pd.array(rng.integers(1, hi + 1, size=6), dtype="Int64")
+    df = pd.DataFrame({"staff_id": [f"S{i:02d}" for i in range(6)], **cols})
+    df.loc[2, "gse_03"] = pd.NA
+    as_float = df.astype({c: float for c in cols})
+    pd.testing.assert_frame_equal(P.score_all(df, cbs), P.score_all(as_float, cbs))
+
+
 def test_scoring_errors_name_row_and_column():
     df = pd.DataFrame({"abc_01": [1, 2], "abc_02": [1, 7], "abc_03": [1, 1], "abc_04": [1, 1]})
     with pytest.raises(InputError, match=r"staff\.csv, row 3, column 'abc_02'.*7"):
