@@ -800,7 +800,7 @@ def trace(name: str, claims: dict[str, dict[str, Any]], manifest: dict[str, Any]
               for p, s, prod in reversed(processed)] or ["    -"]
     notebook = (rec or {}).get("notebook") or st.get("notebook") or "?"
     cell = (rec or {}).get("cell")
-    lines.append(f"  stage: {stage}, notebook {notebook}" + (f", cell {cell}" if rec is not None else ""))
+    lines.append(f"  stage: {stage}, notebook {notebook}" + (f", cell {cell or '?'}" if rec is not None else ""))
     params = (rec or {}).get("parameters") if rec is not None else st.get("parameters", {})
     sha = (rec or {}).get("params_sha256")
     lines.append(f"  parameters: {_fmt_params(params or st.get('parameters', {}))}"

@@ -50,7 +50,8 @@ def add_trace_arguments(parser: argparse.ArgumentParser) -> None:
                                      "any output path in the manifest")
     _paths(parser)
     parser.add_argument("--state", metavar="FILE", default=None,
-                        help="the pipeline state, used when there is no manifest (default .pipeline/state.json)")
+                        help="the pipeline state, used when there is no manifest (default: the run's "
+                             ".pipeline/state.json)")
 
 
 def _resolve(args: argparse.Namespace) -> tuple[Path, Path, Path]:
@@ -103,7 +104,9 @@ def trace_main(args: argparse.Namespace) -> int:
     if manifest_path.is_file():
         manifest = read_json(manifest_path)
     else:
-        state_file = config.project_path(args.state) if args.state else config.ROOT / ".pipeline" / "state.json"
+        # the state of the run the claims belong to: <run>/.pipeline/state.json
+        state_file = (config.project_path(args.state) if args.state
+                      else claims_dir.parent.parent / ".pipeline" / "state.json")
         manifest = manifest_from_state(read_json(state_file)) if state_file.is_file() else {}
     for line in cl.trace(args.name, claims, manifest):
         print(line)
