@@ -292,7 +292,7 @@ class ClaimRecorder:
     results_dir : the run's results folder (the notebook's ``results_dir``).
     parameters : the stage's parameters as the notebook received them.
     notebook : the stage notebook's path; default ``notebooks/<stage notebook>``
-        from the pipeline's stage table.
+        from the pipeline's stage table, else the one ``notebooks/NN_<stage>.ipynb``.
     inputs : the stage's input files; default the stage's inputs in the
         pipeline, resolved with *raw_dir*, *processed_dir*, *results_dir*
         and *figures_dir*.
@@ -315,6 +315,9 @@ class ClaimRecorder:
         st = self._pipeline_stage(stage)
         if notebook is None and st is not None and st.notebook:
             notebook = config.NOTEBOOKS_DIR / st.notebook
+        elif notebook is None:  # a stage not (yet) in the table: notebooks/NN_<stage>.ipynb
+            found = sorted(config.NOTEBOOKS_DIR.glob(f"[0-9][0-9]_{stage}.ipynb"))
+            notebook = found[0] if len(found) == 1 else None
         self.notebook_path = config.project_path(notebook) if notebook is not None else None
         self.notebook = _rel(self.notebook_path) if self.notebook_path is not None else None
         if inputs is None:

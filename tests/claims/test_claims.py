@@ -111,6 +111,15 @@ def test_default_notebook_and_inputs_come_from_the_stage_table(tmp_path: Path):
     assert rec.inputs[(raw / "contacts.csv").as_posix()] is None  # missing input recorded as such
 
 
+def test_notebook_of_a_stage_not_in_the_table_is_found_by_name(tmp_path, monkeypatch):
+    nbdir = tmp_path / "notebooks"
+    nbdir.mkdir()
+    (nbdir / "07_extra.ipynb").write_text("{}")
+    monkeypatch.setattr(cl.config, "NOTEBOOKS_DIR", nbdir)
+    assert cl.ClaimRecorder(stage="extra", results_dir=tmp_path, inputs=[]).notebook_path == nbdir / "07_extra.ipynb"
+    assert cl.ClaimRecorder(stage="other", results_dir=tmp_path, inputs=[]).notebook is None
+
+
 @pytest.mark.parametrize("call,match", [
     (lambda r: r.number("bad name", 1.0), "claim name"),
     (lambda r: r.number("x.y", "0.5"), "expected a real number"),
