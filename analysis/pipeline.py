@@ -81,6 +81,29 @@ STAGES: tuple[Stage, ...] = (
         outputs=("{processed}/scores.csv", "{results}/psychometrics/"),
         description="score the staff scales; reliability, item analysis, factor structure",
     ),
+    Stage(
+        name="calibration",
+        notebook="03_calibration.ipynb",
+        inputs=("{processed}/staff.csv", "{processed}/scores.csv"),
+        outputs=("{processed}/calibrated.csv", "{results}/calibration/", "{figures}/calibration/"),
+        description="calibrate conditions and outcome into fuzzy sets; anchors, skewness, crossover checks",
+    ),
+    Stage(
+        name="qca",
+        notebook="04_qca.ipynb",
+        inputs=("{processed}/calibrated.csv", "{processed}/staff.csv", "{processed}/scores.csv",
+                "{results}/calibration/anchors.csv"),
+        outputs=("{results}/qca/",),
+        description="necessity, truth table, solutions, configuration chart, robustness, permutation test",
+    ),
+    Stage(
+        name="regression",
+        notebook="05_regression.ipynb",
+        inputs=("{processed}/staff.csv", "{processed}/scores.csv", "{processed}/calibrated.csv",
+                "{raw}/participants.csv"),
+        outputs=("{results}/regression/", "{figures}/regression/"),
+        description="worker- and participant-level regression models and their comparison with the QCA",
+    ),
 )
 
 
@@ -485,7 +508,9 @@ def execute_notebook(run: Run, stage: Stage, parameters: dict[str, Any], lock_sh
     failed_dir = run.notebooks_out / "_failed"
     try:
         pm.execute_notebook(str(src), str(tmp), parameters=parameters, kernel_name="python3",
-                            cwd=str(run.root), progress_bar=False, log_output=False)
+                            cwd=str(run.root), progress_bar=False, log_output=False,
+                            # the kernel talks to us over loopback only; its TCP warning is noise
+                            extra_arguments=["--IPKernelApp.log_level=ERROR"])
     except BaseException as exc:
         if tmp.is_file():
             nb = json.loads(tmp.read_text(encoding="utf-8"))
@@ -566,7 +591,8 @@ def run_pipeline(run: Run, values: dict[str, Any], space: ParamSpace, *,
     total = len(stages)
     for i, stage in enumerate(stages, 1):
         head = f"[{i}/{total}] {stage.name}"
-        reasons = ["--force"] if force else why(run, stage, space, values, state)
+        forced = force and (only is None or stage.name == only)  # `run X --force` forces X only
+        reasons = ["--force"] if forced else why(run, stage, space, values, state)
         if not reasons:
             echo(f"{head}: up to date, skipped")
             reports.append(StageReport(stage.name, "skipped", 0.0,

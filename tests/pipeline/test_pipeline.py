@@ -179,6 +179,8 @@ def test_run_one_stage_runs_what_it_needs(project):
     assert status == {"double": "ran", "summarise": "ran"}
     _, status, *_ = _run(project, only="double")
     assert status == {"double": "skipped"}
+    _, status, *_ = _run(project, only="summarise", force=True)
+    assert status == {"double": "skipped", "summarise": "ran"}
 
 
 def test_failed_stage_keeps_traceback_and_is_not_done(project):
