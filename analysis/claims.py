@@ -215,14 +215,25 @@ def params_sha256(parameters: dict[str, Any]) -> str:
     """
     drop = set(_DIR_PARAMS)
     try:
-        from analysis.params import load_params
-
-        space = load_params()
+        space = _metadata_module("analysis.params").load_params()
         drop |= {n for n, p in space.params.items() if not p.affects_results}
     except (InputError, OSError):
         pass
     relevant = {k: v for k, v in parameters.items() if k not in drop}
     return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()
+
+
+def _metadata_module(name: str):
+    """Import a module used only for the claims' metadata (stage table, parameter definitions).
+
+    Imported by name, not with an import statement, so that the pipeline's
+    code fingerprint of a stage that records claims does not include
+    `analysis/pipeline.py`: editing the runner (e.g. adding a stage) changes
+    no result and must not rerun every stage.
+    """
+    import importlib
+
+    return importlib.import_module(name)
 
 
 def _rel(path: str | Path) -> str:
@@ -337,9 +348,7 @@ class ClaimRecorder:
 
     @staticmethod
     def _pipeline_stage(stage: str):
-        from analysis import pipeline
-
-        for s in pipeline.STAGES:
+        for s in _metadata_module("analysis.pipeline").STAGES:
             if s.name == stage:
                 return s
         return None

@@ -400,3 +400,13 @@ def test_unclaimed_numbers(text, unclaimed):
 
 def test_version_numbers_are_not_decimals():
     assert cl.unclaimed_numbers("numpy 2.4.6", PAPER_CLAIMS) == []
+
+
+def test_recording_claims_does_not_tie_a_stage_to_the_runner_code():
+    """A notebook importing analysis.claims is not rerun when analysis/pipeline.py changes."""
+    from analysis import config
+    from analysis.pipeline import code_closure
+
+    closure = code_closure(["from analysis.claims import ClaimRecorder"], config.ROOT / "analysis")
+    assert "analysis.claims" in closure
+    assert "analysis.pipeline" not in closure and "analysis.params" not in closure
