@@ -410,3 +410,31 @@ def test_recording_claims_does_not_tie_a_stage_to_the_runner_code():
     closure = code_closure(["from analysis.claims import ClaimRecorder"], config.ROOT / "analysis")
     assert "analysis.claims" in closure
     assert "analysis.pipeline" not in closure and "analysis.params" not in closure
+
+
+def test_large_figure_keeps_only_the_hash(tmp_path, monkeypatch):
+    monkeypatch.setattr(cl, "MAX_FIGURE_CELLS", 4)
+    r = _recorder(tmp_path)
+    r.figure("big", data=pd.DataFrame({"v": [1.0, 2.0, 3.0, 4.0, 5.0]}), path="figures/big.png")
+    locked = {"big": r.records["big"]}
+    assert locked["big"]["value"]["data"] is None
+    r2 = _recorder(tmp_path)
+    r2.figure("big", data=pd.DataFrame({"v": [1.0, 2.0, 3.0, 4.0, 5.0 + 1e-12]}), path="figures/big.png")
+    report = cl.verify(locked, {"big": r2.records["big"]})
+    assert [d.reason for d in report.diffs] == ["data behind the figure differs (hash)"]
+
+
+def test_attach_cells_from_an_executed_notebook(tmp_path):
+    import nbformat
+
+    r = _recorder(tmp_path)
+    r.number("a.b", 1.0)
+    r.number("c.d", 2.0)
+    path = r.save()
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("claims.number('a.b', x)"), nbformat.v4.new_code_cell("other()")]
+    nb.cells[0].id = "k1"
+    nbformat.write(nb, tmp_path / "run.ipynb")
+    assert cl.attach_cells(path, tmp_path / "run.ipynb") == 1
+    doc = read_json(path)
+    assert doc["claims"]["a.b"]["cell"] == "k1" and doc["claims"]["c.d"]["cell"] is None
