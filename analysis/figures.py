@@ -237,6 +237,18 @@ def _fmt(x: float, digits: int = 2) -> str:
     return "NA" if x is None or not np.isfinite(x) else f"{x:.{digits}f}"
 
 
+def _signed(x: float, digits: int) -> str:
+    """*x* with *digits* decimals and a typographic minus; no minus on a value that rounds to zero.
+
+    >>> _signed(-0.002, 2), _signed(-0.5, 1)
+    ('0.00', '−0.5')
+    """
+    text = f"{x:.{digits}f}"
+    if text.startswith("-"):
+        text = text[1:] if float(text) == 0 else "−" + text[1:]
+    return text
+
+
 def _grid(n: int, ncols: int) -> tuple[int, int]:
     ncols = max(1, min(ncols, n))
     return math.ceil(n / ncols), ncols
@@ -274,8 +286,8 @@ def scale_distributions(scores: pd.DataFrame, reliability: pd.DataFrame,
                 lo, hi = float(rel.at[s, "possible_min"]), float(rel.at[s, "possible_max"])
             rng = (lo, hi) if lo is not None and np.isfinite(lo) and np.isfinite(hi) else None
             ax.hist(v, bins=bins, range=rng, color=OKABE_ITO["sky_blue"], edgecolor="white", linewidth=0.4)
-            ax.plot(v, np.full(v.shape, -0.04), "|", color=OKABE_ITO["black"], markersize=4,
-                    transform=ax.get_xaxis_transform(), clip_on=False, alpha=0.6)
+            ax.plot(v, np.full(v.shape, 0.03), "|", color=OKABE_ITO["black"], markersize=4,
+                    transform=ax.get_xaxis_transform(), alpha=0.6)
             if v.size:
                 ax.axvline(float(np.mean(v)), color=OKABE_ITO["vermillion"], linewidth=0.9, linestyle="--")
             if rng is not None:
@@ -322,7 +334,7 @@ def correlation_heatmap(correlations: pd.DataFrame, order: Sequence[str] | None 
         for i in range(1, k):
             for j in range(k - 1):
                 if j < i and np.isfinite(show[i, j]):
-                    ax.text(j, i - 1, f"{show[i, j]:.2f}", ha="center", va="center", fontsize=7.0,
+                    ax.text(j, i - 1, _signed(show[i, j], 2), ha="center", va="center", fontsize=7.0,
                             color="white" if abs(show[i, j]) > 0.6 else "black")
         ax.set_xticks(range(k - 1), short[:-1], rotation=30, ha="right")
         ax.set_yticks(range(k - 1), short[1:])

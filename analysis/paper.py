@@ -1,0 +1,432 @@
+"""The paper: a typst manuscript filled from the claims registry, built offline to PDF and HTML.
+
+Every number, string, table and figure in ``paper/paper.typ`` is inserted by a
+lookup of a recorded claim (:mod:`analysis.claims`), never typed by hand. The
+template calls four functions defined in its preamble:
+
+* ``#n("name", d: 2)`` a number, printed with *d* decimals;
+* ``#s("name")`` a string (e.g. the solution expression);
+* ``#tab("name", header: (...), digits: 2)`` a table;
+* ``#fig("name", caption)`` a figure (its SVG, from the figure claim's path).
+
+:func:`build_paper` gathers the claims into ``values.json`` (numbers already
+formatted at 0-4 decimals in Python, so the PDF and the HTML print the same
+text), copies the figures' SVGs beside it, checks that every name the template
+uses is a recorded claim (:class:`~analysis.errors.InputError` listing those
+missing otherwise), compiles the template with typst (PyPI ``typst``; no
+network; typst's own embedded fonts only, so every machine sets the same
+glyphs) to PDF and, through typst's HTML export, to HTML, and writes a
+provenance file: for each figure and table, the stage, notebook and cell that
+recorded it, its output file with sha256, and the sha256 of the stage's inputs.
+
+Determinism: the document date is ``none`` and typst writes no timestamp, so
+two builds from the same claims are byte-identical (tested).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import shutil
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from analysis import config
+from analysis.errors import InputError
+from analysis.io import atomic_write_bytes, read_json, sha256_file, write_json
+
+__all__ = [
+    "TEMPLATE", "DIGITS", "format_number", "paper_claims", "template_references", "check_template",
+    "paper_values", "provenance", "build_paper", "paper_stage", "results_section", "literal_digits",
+]
+
+#: The manuscript's source (typst) and the folder of its static parts.
+TEMPLATE: Path = config.PAPER_DIR / "paper.typ"
+#: Decimals a number can be printed with (``#n(name, d: k)``, k in 0..4).
+DIGITS: tuple[int, ...] = (0, 1, 2, 3, 4)
+#: The lookup functions of the template and the claim kind each expects.
+LOOKUPS: dict[str, str] = {"n": "number", "s": "text", "expr": "text", "tab": "table", "fig": "figure"}
+_CALL = re.compile(r'(?<![\w.-])#?(n|s|expr|tab|fig)\(\s*"([^"]+)"')
+
+_MINUS = "\u2212"
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def format_number(value: float | int, digits: int) -> str:
+    """*value* rounded to *digits* decimals for print (round half to even on the binary value,
+    Python's ``format``), with a typographic minus; 'NA' for NaN.
+
+    >>> format_number(0.9557, 2), format_number(-0.0744, 3), format_number(65, 0)
+    ('0.96', '\u22120.074', '65')
+    """
+    v = float(value)
+    if math.isnan(v):
+        return "NA"
+    text = f"{v:.{digits}f}"
+    if text.startswith("-"):
+        text = text[1:] if float(text) == 0 else _MINUS + text[1:]
+    return text
+
+
+# --------------------------------------------------------------------------- what stage 06 records for the paper
+
+
+def _fit_row(solutions: pd.DataFrame) -> pd.DataFrame:
+    from analysis.figures import _solution_rows
+
+    return _solution_rows(solutions)
+
+
+def paper_claims(inputs: Mapping[str, Any], outcome: str = "sustain12") -> dict[str, Any]:
+    """The values the paper prints, read from the stage results (name -> number, text or table).
+
+    Read, not computed: each value is a cell of a results file written by
+    stages 02-05 (the inputs of :func:`analysis.figures.load_stage_inputs`),
+    selected by name; counts are counted rows. Stage 06 records them as claims
+    under ``figures.*`` names (the paper's lookups). Values whose file is
+    missing are left out.
+    """
+    out: dict[str, Any] = {}
+    if "table1" in inputs:
+        t1 = inputs["table1"].set_index("scale")
+        for s in ("rpq", "gse", "iis"):
+            if s in t1.index:
+                out[f"figures.psy.alpha.{s}"] = float(t1.at[s, "alpha"])
+                out[f"figures.psy.alpha_ci_low.{s}"] = float(t1.at[s, "alpha_ci_low"])
+                out[f"figures.psy.alpha_ci_high.{s}"] = float(t1.at[s, "alpha_ci_high"])
+        cols = [c for c in ("n", "k", "mean", "sd", "alpha", "alpha_ci_low", "alpha_ci_high", "omega_total",
+                            "published_alpha") if c in t1.columns]
+        main = [s for s in ("rpq", "gse", "iis", "sbw") if s in t1.index]
+        out["figures.table.reliability"] = t1.loc[main, cols]
+    if "correlations" in inputs:
+        c = inputs["correlations"]
+        for _, r in c.iterrows():
+            out[f"figures.psy.r.{r['X']}.{r['Y']}"] = float(r["r"])
+    if "qca_summary" in inputs:
+        q = inputs["qca_summary"]
+        out["figures.qca.n_cases"] = int(q["n_cases"])
+        out["figures.qca.incl_cut"] = float(q["incl_cut"])
+        out["figures.qca.pri_cut"] = float(q["pri_cut"])
+        out["figures.qca.n_cut"] = int(q["n_cut"])
+        out["figures.qca.n_positive_rows"] = len(q["positive_rows"])
+        out["figures.qca.n_remainder_rows"] = len(q["remainder_rows"])
+        out["figures.qca.published"] = str(q["published"])
+        sol = q["solutions"].get("intermediate") or q["solutions"].get("conservative")
+        out["figures.qca.solution"] = str(sol) if sol else "no solution"
+        out["figures.qca.solution_conservative"] = str(q["solutions"].get("conservative") or "no solution")
+        out["figures.qca.solution_parsimonious"] = str(q["solutions"].get("parsimonious") or "no solution")
+        match = q.get("matches_published", {})
+        out["figures.qca.matches_published"] = (
+            "identical to" if match.get("intermediate") or match.get("conservative") else "different from")
+    if "solutions" in inputs:
+        rows = _fit_row(inputs["solutions"])
+        paths = rows[rows["cases"].astype(str) != "(model)"]
+        model = rows[rows["cases"].astype(str) == "(model)"]
+        for k, (_, r) in enumerate(paths.iterrows(), 1):
+            out[f"figures.qca.path{k}.expression"] = str(r["term"])
+            for col in ("inclS", "PRI", "covS", "covU"):
+                out[f"figures.qca.path{k}.{col}"] = float(r[col])
+        if len(model):
+            for col in ("inclS", "PRI", "covS"):
+                out[f"figures.qca.solution.{col}"] = float(model[col].iloc[0])
+        table = paths[["term", "inclS", "PRI", "covS", "covU"]].rename(columns={"term": "path"})
+        out["figures.table.solution"] = table.set_index("path")
+        out["figures.qca.n_paths"] = int(len(paths))
+    if "necessity" in inputs:
+        nec = inputs["necessity"]
+        key = "term" if "term" in nec.columns else nec.columns[0]
+        top = nec.loc[nec["inclN"].astype(float).idxmax()]
+        out["figures.qca.necessity.max_inclN"] = float(top["inclN"])
+        out["figures.qca.necessity.max_term"] = str(top[key])
+        out["figures.qca.necessity.n_necessary"] = int(nec["necessary"].astype(str).str.lower().eq("true").sum())
+    if "robustness" in inputs:
+        rt = inputs["robustness"].set_index("kind")
+        if "all" in rt.index:
+            for col in ("n", "same_as_baseline", "inclS_min", "inclS_max", "covS_min", "covS_max"):
+                v = rt.at["all", col]
+                out[f"figures.robustness.{col}"] = int(v) if col == "n" else float(v)
+        for kind in ("cutoffs", "calibration", "leave_one_out"):
+            if kind in rt.index:
+                out[f"figures.robustness.{kind}.n"] = int(rt.at[kind, "n"])
+                out[f"figures.robustness.{kind}.same_as_baseline"] = float(rt.at[kind, "same_as_baseline"])
+    if "coefficients" in inputs:
+        co = inputs["coefficients"]
+        main = co[(co["model"] == "main") & (co["term"] != "Intercept")]
+        for _, r in main.iterrows():
+            for col in ("estimate", "ci_low", "ci_high", "p_value"):
+                if col in r:
+                    out[f"figures.reg.{r['family']}.{r['term']}.{col}"] = float(r[col])
+        tab = main[["family", "term", "estimate", "std_error", "ci_low", "ci_high", "p_value"]].copy()
+        tab.index = tab["family"].astype(str) + ": " + tab["term"].astype(str)
+        out["figures.table.coefficients"] = tab.drop(columns=["family", "term"])
+    if "regression_summary" in inputs:
+        rs = inputs["regression_summary"]
+        out["figures.reg.n_workers"] = int(rs["n_workers"])
+        out["figures.reg.n_participants"] = int(rs["n_participants"])
+        out["figures.reg.threshold"] = float(rs["threshold"])
+        ag = rs.get("agreement") or {}
+        for k in ("agreement", "kappa"):
+            if k in ag:
+                out[f"figures.reg.{k}"] = float(ag[k])
+    if "comparison" in inputs:
+        cat = inputs["comparison"]["category"].astype(str)
+        for c in ("both", "model only", "QCA only", "neither"):
+            out[f"figures.reg.category.{c.replace(' ', '_')}"] = int((cat == c).sum())
+    return out
+
+
+# --------------------------------------------------------------------------- template checks
+
+
+def template_references(text: str) -> dict[str, set[str]]:
+    """Claim names the template looks up, by lookup function (``n``, ``s``, ``expr``, ``tab``, ``fig``).
+
+    Calls are found with or without the leading ``#`` (inside code, e.g. ``figure(tab("..."))``).
+
+    >>> r = template_references('#n("a.b", d: 2) and #s("c") align(center, expr("e")) #n("d")')
+    >>> sorted(r["n"]), sorted(r["s"]), sorted(r["expr"])
+    (['a.b', 'd'], ['c'], ['e'])
+    """
+    refs: dict[str, set[str]] = {k: set() for k in LOOKUPS}
+    for fn, name in _CALL.findall(text):
+        refs[fn].add(name)
+    return refs
+
+
+def check_template(text: str, claims: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """Problems with the template's lookups: names with no claim, or a claim of the wrong kind."""
+    problems = []
+    for fn, names in template_references(text).items():
+        for name in sorted(names):
+            rec = claims.get(name)
+            if rec is None:
+                problems.append(f"#{fn}(\"{name}\"): no claim {name!r} recorded")
+            elif rec.get("kind") != LOOKUPS[fn]:
+                problems.append(f"#{fn}(\"{name}\"): claim {name!r} is a {rec.get('kind')}, "
+                                f"#{fn} expects a {LOOKUPS[fn]}")
+    return problems
+
+
+def results_section(text: str) -> str:
+    """The template text between the ``= Results`` heading and the next top-level heading."""
+    m = re.search(r"^= Results\s*$", text, flags=re.MULTILINE)
+    if m is None:
+        raise InputError("paper template: no '= Results' heading")
+    rest = text[m.end():]
+    nxt = re.search(r"^= ", rest, flags=re.MULTILINE)
+    return rest[: nxt.start()] if nxt else rest
+
+
+#: Literal text allowed to contain digits in the results section (not results: labels and constants).
+DIGIT_WHITELIST: tuple[str, ...] = (
+    r'd: \d',             # number of decimals of a lookup
+    r'digits: \d',
+    r'<[a-z0-9:_-]+>',    # labels
+    r'@[a-z0-9:_-]+',     # references to labels
+    r'95 ?%',             # the confidence level of every interval (a convention, not a result)
+)
+
+
+def literal_digits(section: str) -> list[str]:
+    """Digits in *section* outside lookup calls' names and the whitelisted patterns.
+
+    Every lookup call's quoted name is removed (names may contain digits, e.g.
+    ``path1``), then :data:`DIGIT_WHITELIST`; whatever digits remain are
+    returned with some context (the test wants none).
+
+    >>> literal_digits('#n("qca.path1.inclS", d: 3) of 0.9 <tab:fit>')
+    ['of 0.9  ']
+    """
+    text = _CALL.sub(lambda m: m.group(1) + "(", section)
+    for pat in DIGIT_WHITELIST:
+        text = re.sub(pat, " ", text)
+    return [text[max(0, m.start() - 3): m.end() + 3] for m in re.finditer(r"\d+(?:\.\d+)?", text)]
+
+
+# --------------------------------------------------------------------------- values for typst
+
+
+def _table_value(rec: Mapping[str, Any]) -> dict[str, Any]:
+    enc = rec["value"]
+    rows = []
+    for label, row in zip(enc["index"], enc["data"]):
+        cells = []
+        for cell, kind in zip(row, enc["kinds"]):
+            if kind == "number":
+                v = float(cell)
+                cells.append([format_number(v, d) for d in DIGITS])
+            else:
+                cells.append("" if cell is None else str(cell))
+        rows.append({"label": str(label), "cells": cells})
+    return {"columns": list(enc["columns"]), "kinds": list(enc["kinds"]), "rows": rows}
+
+
+def paper_values(claims: Mapping[str, Mapping[str, Any]], names: Mapping[str, set[str]],
+                 figure_files: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """``values.json`` for the template: the looked-up claims, numbers pre-formatted at 0-4 decimals."""
+    from analysis.claims import decode_number
+
+    vals: dict[str, Any] = {"n": {}, "s": {}, "tab": {}, "fig": {}}
+    for name in sorted(names["n"]):
+        v = decode_number(claims[name]["value"])
+        vals["n"][name] = [format_number(v, d) for d in DIGITS]
+    for name in sorted(names["s"] | names["expr"]):
+        vals["s"][name] = str(claims[name]["value"])
+    for name in sorted(names["tab"]):
+        vals["tab"][name] = _table_value(claims[name])
+    for name in sorted(names["fig"]):
+        vals["fig"][name] = dict(figure_files[name])
+    return vals
+
+
+# --------------------------------------------------------------------------- provenance
+
+
+def _outputs_index(results_dir: Path, state: Mapping[str, Any] | None) -> dict[str, dict[str, str]]:
+    """path -> {sha256, stage}: from results/manifest.json, updated from the pipeline state when given."""
+    index: dict[str, dict[str, str]] = {}
+    manifest = results_dir / "manifest.json"
+    if manifest.is_file():
+        for o in read_json(manifest).get("outputs", []):
+            index[o["path"]] = {"sha256": o["sha256"], "stage": o["stage"]}
+    for stage, entry in (state or {}).items():
+        for path, sha in (entry.get("outputs") or {}).items():
+            index[path] = {"sha256": sha, "stage": stage}
+    return index
+
+
+def provenance(claims: Mapping[str, Mapping[str, Any]], names: Mapping[str, set[str]],
+               outputs: Mapping[str, Mapping[str, str]] | None = None) -> list[dict[str, Any]]:
+    """For each figure and table of the paper: claim, stage, notebook, cell, output file and hashes.
+
+    ``inputs`` lists each input of the recording stage with its sha256 (as
+    recorded when the stage ran) and, when the manifest or pipeline state knows
+    it, the stage that wrote it.
+    """
+    outputs = outputs or {}
+    rows = []
+    for kind, fn in (("figure", "fig"), ("table", "tab")):
+        for name in sorted(names[fn]):
+            rec = claims[name]
+            out_path = rec.get("path") or rec.get("output")
+            sha = None
+            if out_path:
+                full = config.project_path(out_path)
+                sha = sha256_file(full) if full.is_file() else outputs.get(out_path, {}).get("sha256")
+            data_sha = rec["value"].get("sha256") if kind == "figure" else rec.get("sha256")
+            rows.append({
+                "item": kind, "claim": name, "label": rec.get("label"), "stage": rec.get("stage"),
+                "notebook": rec.get("notebook"), "cell": rec.get("cell"), "output": out_path,
+                "output_sha256": sha, "data_sha256": data_sha,
+                "inputs": [{"path": p, "sha256": s, "made_by": outputs.get(p, {}).get("stage")}
+                           for p, s in sorted((rec.get("inputs") or {}).items())],
+            })
+    return rows
+
+
+# --------------------------------------------------------------------------- build
+
+_HTML_STYLE = (
+    "<style>body{max-width:46rem;margin:2rem auto;padding:0 1rem;font-family:Georgia,'Times New Roman',serif;"
+    "line-height:1.5;color:#111}h1,h2,h3{font-family:Helvetica,Arial,sans-serif}"
+    "figure{margin:1.5rem 0}figure img{max-width:100%;height:auto}figcaption{font-size:.9rem}"
+    "table{border-collapse:collapse;margin:1rem 0;font-size:.85rem}td,th{padding:.2rem .5rem;"
+    "border-bottom:1px solid #ccc;text-align:left}code{font-size:.85rem}</style>"
+)
+
+
+def _figure_files(claims: Mapping[str, Mapping[str, Any]], names: set[str], figures_dir: Path,
+                  staging: Path) -> dict[str, str]:
+    """Copy each looked-up figure's SVG into *staging*/figures; name -> path relative to staging."""
+    out = {}
+    for name in sorted(names):
+        path = claims[name].get("path") or ""
+        stem = Path(path).stem
+        src = figures_dir / f"{stem}.svg"
+        if not src.is_file():
+            raise InputError(f"figure claim {name!r}: {src.name} not found in {config.relative_to_root(figures_dir)} "
+                             "(run the figures stage)")
+        dst = staging / "figures" / src.name
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, dst)
+        out[name] = {"path": f"figures/{src.name}", "width_mm": _svg_width_mm(src)}
+    return out
+
+
+def _svg_width_mm(path: Path) -> float:
+    """Printed width of a matplotlib SVG (its ``width="...pt"`` attribute) in mm: mm = pt * 25.4 / 72."""
+    head = path.read_text(encoding="utf-8")[:2000]
+    m = re.search(r'<svg[^>]*\swidth="([\d.]+)pt"', head)
+    if m is None:
+        raise InputError(f"{path.name}: no width in pt on its <svg> element (not a matplotlib SVG?)")
+    return float(m.group(1)) * 25.4 / 72.0
+
+
+def build_paper(results_dir: str | Path = config.RESULTS_DIR, figures_dir: str | Path = config.FIGURES_DIR,
+                out_dir: str | Path = config.PAPER_DIR / "build", *, template: str | Path = TEMPLATE,
+                state: Mapping[str, Any] | None = None) -> dict[str, Path]:
+    """Build ``paper.pdf``, ``paper.html`` and ``provenance.json`` in *out_dir* from the run's claims.
+
+    Claims are read from ``{results_dir}/claims/*.json``; figures (SVG) from
+    *figures_dir*. Raises :class:`InputError` listing every lookup of the
+    template without a claim. *state*: the pipeline state (fresher than
+    ``results/manifest.json`` while the pipeline runs) for the provenance.
+    Returns ``{"pdf", "html", "provenance"}`` paths.
+    """
+    import typst
+
+    from analysis.claims import load_claims
+
+    results_dir, figures_dir, out_dir = Path(results_dir), Path(figures_dir), Path(out_dir)
+    template = Path(template)
+    text = template.read_text(encoding="utf-8")
+    claims = load_claims(results_dir / "claims")
+    problems = check_template(text, claims)
+    if problems:
+        raise InputError(f"paper template {template.name}: {len(problems)} lookup(s) without a claim "
+                         "(record them in the stage notebooks, then rerun):\n  " + "\n  ".join(problems))
+    names = template_references(text)
+    prov = provenance(claims, names, _outputs_index(results_dir, state))
+    with tempfile.TemporaryDirectory(prefix="paper-") as tmp:
+        staging = Path(tmp)
+        figs = _figure_files(claims, names["fig"], figures_dir, staging)
+        values = paper_values(claims, names, figs)
+        values["provenance"] = prov
+        (staging / "values.json").write_text(json.dumps(values, sort_keys=True, ensure_ascii=False, indent=1),
+                                             encoding="utf-8")
+        shutil.copyfile(template, staging / "paper.typ")
+        for extra in sorted([*template.parent.glob("*.typ"), *template.parent.glob("*.yml")]):
+            if extra.name != template.name:
+                shutil.copyfile(extra, staging / extra.name)
+        try:
+            pdf = typst.compile(str(staging / "paper.typ"), root=str(staging), format="pdf",
+                                ignore_system_fonts=True, sys_inputs={"target": "pdf"})
+            html = typst.compile(str(staging / "paper.typ"), root=str(staging), format="html",
+                                 ignore_system_fonts=True, sys_inputs={"target": "html"})
+        except RuntimeError as exc:  # typst reports compile errors as RuntimeError
+            raise InputError(f"paper template {template.name}: typst could not compile it: {exc}") from None
+    html_text = html.decode("utf-8").replace("</head>", _HTML_STYLE + "</head>", 1)
+    return {
+        "pdf": atomic_write_bytes(out_dir / "paper.pdf", pdf),
+        "html": atomic_write_bytes(out_dir / "paper.html", html_text.encode("utf-8")),
+        "provenance": write_json(prov, out_dir / "provenance.json"),
+    }
+
+
+def paper_stage(run: Any, **params: Any) -> dict[str, Path]:
+    """The pipeline's last stage: build the paper of *run* (an :class:`analysis.pipeline.Run`).
+
+    Reads ``run.results/claims`` and ``run.figures``; writes ``run.paper/build``.
+    The parameters are accepted for the pipeline's call and not used: every
+    value comes from the claims.
+    """
+    from analysis.pipeline import load_state
+
+    return build_paper(run.results, run.figures, Path(run.paper) / "build", state=load_state(run))
