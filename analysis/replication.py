@@ -44,7 +44,7 @@ from typing import Any, Iterable
 
 from analysis import config
 from analysis.errors import InputError
-from analysis.io import atomic_write_text, read_json, sha256_file, write_json
+from analysis.io import atomic_write_text, sha256_file, write_json
 
 SECTIONS = ("claims", "outputs", "software", "requirements", "data")
 README = config.ROOT / "README.md"

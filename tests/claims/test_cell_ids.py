@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import nbformat
-import pytest
 
 from analysis.io import read_json
 
