@@ -227,6 +227,7 @@ def results_section(text: str) -> str:
 #: Literal text allowed to contain digits in the results section (not results: labels and constants).
 DIGIT_WHITELIST: tuple[str, ...] = (
     r'd: \d',             # number of decimals of a lookup
+    r'digits: \(\s*\d+(?:\s*,\s*\d+)*\s*,?\s*\)',   # decimals per table column
     r'digits: \d',
     r'<[a-z0-9:_-]+>',    # labels
     r'@[a-z0-9:_-]+',     # references to labels
@@ -302,15 +303,42 @@ def _outputs_index(results_dir: Path, state: Mapping[str, Any] | None) -> dict[s
     return index
 
 
+#: Claim -> the stage-06 input keys (:func:`analysis.figures.stage_input_files`) it is drawn from.
+def _item_inputs() -> dict[str, tuple[str, ...]]:
+    from analysis.figures import FIGURE_INPUTS
+
+    items = {f"figures.fig.{k}": v for k, v in FIGURE_INPUTS.items()}
+    items.update({"figures.table.reliability": ("table1",), "figures.table.solution": ("solutions",),
+                  "figures.table.coefficients": ("coefficients",)})
+    return items
+
+
+def _input_suffixes(keys: Sequence[str]) -> list[str]:
+    """The file names of stage-06 inputs *keys*, relative to the processed or results folder."""
+    from analysis.figures import stage_input_files
+
+    files = stage_input_files("P", "R", "OUTCOME")
+    return [Path(*files[k].parts[1:]).as_posix().replace("OUTCOME/", "") for k in keys if k in files]
+
+
+def _matches(path: str, suffix: str) -> bool:
+    if "/" in suffix and suffix.startswith("regression/"):   # regression/<outcome>/file
+        head, _, tail = suffix.partition("/")
+        return f"/{head}/" in f"/{path}" and path.endswith("/" + tail)
+    return path == suffix or path.endswith("/" + suffix)
+
+
 def provenance(claims: Mapping[str, Mapping[str, Any]], names: Mapping[str, set[str]],
                outputs: Mapping[str, Mapping[str, str]] | None = None) -> list[dict[str, Any]]:
     """For each figure and table of the paper: claim, stage, notebook, cell, output file and hashes.
 
-    ``inputs`` lists each input of the recording stage with its sha256 (as
-    recorded when the stage ran) and, when the manifest or pipeline state knows
-    it, the stage that wrote it.
+    ``inputs`` lists the inputs the item is drawn from (for stage 06's items,
+    the files of :data:`analysis.figures.FIGURE_INPUTS`; otherwise every input
+    of the recording stage) with their sha256 as recorded when the stage ran
+    and, when the manifest or pipeline state knows it, the stage that wrote it.
     """
     outputs = outputs or {}
+    item_inputs = _item_inputs()
     rows = []
     for kind, fn in (("figure", "fig"), ("table", "tab")):
         for name in sorted(names[fn]):
@@ -326,7 +354,9 @@ def provenance(claims: Mapping[str, Mapping[str, Any]], names: Mapping[str, set[
                 "notebook": rec.get("notebook"), "cell": rec.get("cell"), "output": out_path,
                 "output_sha256": sha, "data_sha256": data_sha,
                 "inputs": [{"path": p, "sha256": s, "made_by": outputs.get(p, {}).get("stage")}
-                           for p, s in sorted((rec.get("inputs") or {}).items())],
+                           for p, s in sorted((rec.get("inputs") or {}).items())
+                           if name not in item_inputs
+                           or any(_matches(p, suf) for suf in _input_suffixes(item_inputs[name]))],
             })
     return rows
 

@@ -64,3 +64,20 @@ def test_xy_plot_of_the_shipped_solution_prints_stage_04_fit(run_dirs):
     import numpy as np
     x = mem["solution"].to_numpy()
     assert np.minimum(x, y.to_numpy()).sum() / x.sum() == pytest.approx(fit.loc["solution", "inclS"], rel=1e-9)
+
+
+def test_stage_06_records_every_value_the_paper_looks_up(run_dirs):
+    """paper_claims on the shipped data gives every number, text and table the template needs, of the right kind."""
+    from analysis import paper as P
+
+    processed, results = run_dirs
+    values = P.paper_claims(F.load_stage_inputs(processed, results))
+    refs = P.template_references(P.TEMPLATE.read_text(encoding="utf-8"))
+    for name in refs["n"]:
+        assert name in values and isinstance(values[name], (int, float)) and not isinstance(values[name], bool), name
+    for name in refs["s"] | refs["expr"]:
+        assert isinstance(values.get(name), str), name
+    for name in refs["tab"]:
+        assert isinstance(values.get(name), pd.DataFrame), name
+    assert values["figures.qca.matches_published"] == "identical to"
+    assert values["figures.qca.n_cases"] == 65

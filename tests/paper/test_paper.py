@@ -1,0 +1,181 @@
+"""Tests of analysis.paper: the paper builds from claims, deterministically, with no hand-typed result."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import figures as F
+from analysis import paper as P
+from analysis.claims import ClaimRecorder
+from analysis.errors import InputError
+
+TEXT = P.TEMPLATE.read_text(encoding="utf-8")
+REFS = P.template_references(TEXT)
+
+#: Column counts of the template's tables (its headers minus the row-label column).
+TABLE_COLUMNS = {"figures.table.reliability": 9, "figures.table.solution": 4, "figures.table.coefficients": 5}
+
+
+def _record_claims(results: Path, figures: Path, skip: set[str] = frozenset()) -> ClaimRecorder:
+    """A claims file with a made-up value for every lookup of the template (numbers distinct)."""
+    rec = ClaimRecorder(stage="figures", results_dir=results, notebook=None, inputs=[])
+    for i, name in enumerate(sorted(REFS["n"])):
+        if name not in skip:
+            rec.number(name, 0.1234567 + i / 1000 if not name.endswith((".n", "n_cases")) else 40 + i)
+    for name in sorted(REFS["s"] | REFS["expr"]):
+        if name not in skip:
+            rec.text(name, "~SBW*INNOV + LONGMEET" if "solution" in name or "published" in name else "identical to")
+    for name in sorted(REFS["tab"]):
+        k = TABLE_COLUMNS[name]
+        df = pd.DataFrame(np.arange(3 * k, dtype=float).reshape(3, k) / 7, columns=[f"c{j}" for j in range(k)],
+                          index=["row a", "row b", "row c"])
+        rec.table(name, df)
+    fig = F.necessity_plot(pd.DataFrame({"inclN": [0.5, 0.7], "covN": [0.4, 0.6]}, index=["A", "~A"]))
+    for name in sorted(REFS["fig"]):
+        stem = "fig_" + name.rsplit(".", 1)[-1]
+        written = F.save_figure(fig, stem, figures, formats=("svg", "png"))
+        rec.figure(name, data=pd.DataFrame({"x": [1.0, 2.0]}), path=written["png"])
+    rec.save()
+    return rec
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("paper")
+    results, figures = root / "results", root / "figures"
+    rec = _record_claims(results, figures)
+    out1 = P.build_paper(results, figures, root / "build1")
+    out2 = P.build_paper(results, figures, root / "build2")
+    return SimpleNamespace(root=root, results=results, figures=figures, rec=rec, out1=out1, out2=out2)
+
+
+def test_template_uses_every_kind_of_lookup():
+    assert REFS["n"] and REFS["s"] | REFS["expr"] and REFS["tab"] and REFS["fig"]
+    assert {f"figures.fig.{k}" for k in F.FIGURE_STEMS} == REFS["fig"]
+
+
+def test_paper_builds_pdf_html_and_provenance(built):
+    for key in ("pdf", "html", "provenance"):
+        assert built.out1[key].is_file() and built.out1[key].stat().st_size > 1000
+    assert built.out1["pdf"].read_bytes().startswith(b"%PDF")
+    html = built.out1["html"].read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and "<figure" in html and "<table" in html
+    assert "data:image/svg+xml;base64," in html     # figures embedded: one self-contained file
+
+
+def test_two_builds_are_byte_identical(built):
+    for key in ("pdf", "html", "provenance"):
+        assert built.out1[key].read_bytes() == built.out2[key].read_bytes(), key
+    pdf = built.out1["pdf"].read_bytes()
+    assert b"/CreationDate" not in pdf and b"/ModDate" not in pdf
+
+
+def test_first_page_is_not_blank(built):
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(str(built.out1["pdf"]))
+    try:
+        assert len(pdf) >= 3
+        img = pdf[0].render(scale=1).to_pil().convert("L")
+    finally:
+        pdf.close()
+    ink = (np.asarray(img) < 128).mean()
+    assert ink > 0.02
+
+
+def _pdf_text(path: Path) -> str:
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        return "\n".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+    finally:
+        pdf.close()
+
+
+def _load(results: Path):
+    from analysis.claims import load_claims
+
+    return load_claims(results / "claims")
+
+
+def test_every_number_in_the_results_section_of_the_pdf_comes_from_a_claim(built):
+    """Scan the built PDF's Results text: each number is a claim's value as printed, or a numbering."""
+    import json
+
+    text = _pdf_text(built.out1["pdf"])
+    start, end = text.index("Results"), text.index("Discussion")
+    section = text[start:end].replace("\r", "")
+    values = set()
+    data = P.paper_values(_load(built.results), REFS,
+                          {n: {"path": "", "width_mm": 85.0} for n in REFS["fig"]})
+    for forms in data["n"].values():
+        values.update(forms)
+    for t in data["tab"].values():
+        for row in t["rows"]:
+            for c in row["cells"]:
+                values.update(c if isinstance(c, list) else [c])
+    section = re.sub(r"^\s*\d+\s*$", " ", section, flags=re.MULTILINE)          # page numbers
+    section = re.sub(r"\b\d+(\.\d+)*\.\s", " ", section)                          # section numbers 3.1.
+    section = re.sub(r"(Figure|Table)\s+\d+", " ", section)                      # figure/table numbers
+    section = re.sub(r"\[\d+\]", " ", section)                                    # citations
+    section = section.replace("95%", " ").replace("95 %", " ")                    # CI level
+    tokens = re.findall(r"[\u2212-]?\d+(?:\.\d+)?", section)
+    stray = [t for t in tokens if t not in values and t.replace("-", "\u2212") not in values]
+    assert tokens, "no numbers found in the results section"
+    assert stray == [], f"numbers in the Results section with no claim behind them: {stray[:10]}"
+    assert json  # keep import used
+
+
+def test_template_results_section_has_no_literal_digits():
+    assert P.literal_digits(P.results_section(TEXT)) == []
+
+
+def test_literal_digit_is_found():
+    assert P.literal_digits('consistency 0.93 and #n("figures.qca.path1.inclS")') == ["cy 0.93 an"]
+
+
+def test_a_missing_claim_is_named(tmp_path):
+    results, figures = tmp_path / "results", tmp_path / "figures"
+    _record_claims(results, figures, skip={"figures.reg.kappa", "figures.qca.solution"})
+    with pytest.raises(InputError, match=r"figures\.reg\.kappa") as err:
+        P.build_paper(results, figures, tmp_path / "build")
+    assert "figures.qca.solution" in str(err.value)
+    assert not (tmp_path / "build" / "paper.pdf").exists()
+
+
+def test_wrong_kind_is_reported():
+    claims = {"a": {"kind": "text"}}
+    assert "expects a number" in P.check_template('#n("a")', claims)[0]
+
+
+def test_provenance_lists_each_figure_and_table_with_stage_and_notebook(built):
+    from analysis.io import read_json
+
+    prov = read_json(built.out1["provenance"])
+    claims = {p["claim"] for p in prov}
+    assert claims == REFS["fig"] | REFS["tab"]
+    for p in prov:
+        assert p["stage"] == "figures"
+        if p["item"] == "figure":
+            assert p["output_sha256"] and len(p["data_sha256"]) == 64
+
+
+def test_paper_stage_builds_into_run_paper(built, tmp_path):
+    run = SimpleNamespace(results=built.results, figures=built.figures, paper=tmp_path / "paper",
+                          state_file=tmp_path / ".pipeline" / "state.json")
+    out = P.paper_stage(run, seed=1, outcome="sustain12")
+    assert out["pdf"] == tmp_path / "paper" / "build" / "paper.pdf"
+    assert out["pdf"].read_bytes() == built.out1["pdf"].read_bytes()
+
+
+def test_format_number():
+    assert P.format_number(0.125, 2) == "0.12"          # half to even on the binary value
+    assert P.format_number(-0.0004, 3) == "0.000"       # no minus on a zero
+    assert P.format_number(float("nan"), 2) == "NA"
