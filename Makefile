@@ -38,6 +38,9 @@ test: $(STAMP)
 	$(PY) -m pytest -p no:cacheprovider --nbval --nbval-current-env \
 	    --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks
 
+paper: $(STAMP)
+	$(PY) -m analysis run paper
+
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root)
 

@@ -65,6 +65,10 @@ class Stage:
         return f"{self.name} ({self.notebook or self.function})"
 
 
+#: The publication figures of stage 06 (each saved as PDF, SVG and PNG).
+FIGURES = ("fig1_scales", "fig2_correlations", "fig3_calibration", "fig4_necessity", "fig5_xy_paths",
+           "fig6_configurations", "fig7_coefficients", "fig8_qca_vs_regression", "fig9_robustness")
+
 #: The stages in the order they run.
 STAGES: tuple[Stage, ...] = (
     Stage(
@@ -104,6 +108,33 @@ STAGES: tuple[Stage, ...] = (
         outputs=("{results}/regression/", "{figures}/regression/"),
         description="worker- and participant-level regression models and their comparison with the QCA",
     ),
+    Stage(
+        name="figures",
+        notebook="06_figures.ipynb",
+        inputs=("{processed}/staff.csv", "{processed}/scores.csv", "{processed}/calibrated.csv",
+                "{results}/psychometrics/table1_descriptives_reliability.csv",
+                "{results}/psychometrics/interscale_correlations.csv",
+                "{results}/calibration/anchors.csv",
+                "{results}/qca/necessity.csv", "{results}/qca/solutions.csv",
+                "{results}/qca/configuration_chart.csv", "{results}/qca/summary.json",
+                "{results}/qca/robustness.csv", "{results}/qca/robustness_paths.csv",
+                "{results}/regression/{outcome}/worker_coefficients.csv",
+                "{results}/regression/{outcome}/comparison_workers.csv",
+                "{results}/regression/{outcome}/summary.json"),
+        # files, not the figures/ folder: stages 03 and 05 own figures/calibration/ and figures/regression/
+        outputs=tuple(f"{{figures}}/{stem}.{ext}" for stem in FIGURES for ext in ("pdf", "svg", "png"))
+        + ("{results}/claims/figures.json",),
+        description="publication figures, and the claims the paper prints",
+    ),
+    Stage(
+        name="paper",
+        notebook=None,
+        function="analysis.paper:paper_stage",
+        inputs=("{results}/claims/figures.json", "{src}/paper/paper.typ", "{src}/paper/references.yml")
+        + tuple(f"{{figures}}/{stem}.svg" for stem in FIGURES),
+        outputs=("{paper}/build/paper.pdf", "{paper}/build/paper.html", "{paper}/build/provenance.json"),
+        description="the paper (PDF and HTML) built from the claims and figures",
+    ),
 )
 
 
@@ -135,6 +166,8 @@ class Run:
     stages: tuple[Stage, ...] = STAGES
     params_file: Path = config.PARAMS_FILE
     lock_file: Path = config.LOCK_FILE
+    #: parameter values of the run, for templates such as `{outcome}`
+    params: dict[str, Any] = field(default_factory=dict)
 
     @property
     def processed(self) -> Path:
@@ -172,12 +205,16 @@ class Run:
             return Path(path).resolve().as_posix()
 
     def expand(self, template: str) -> Path:
+        """A path template's path: `{raw}` ... `{paper}` or `{src}` (the project's own
+        sources) first, then parameters such as `{outcome}` in the rest."""
         mapping = {"raw": self.raw, "processed": self.processed, "results": self.results,
-                   "figures": self.figures, "paper": self.paper}
+                   "figures": self.figures, "paper": self.paper, "src": self.root}
         head, _, tail = template.partition("/")
         key = head.strip("{}")
         if key not in mapping:
             raise ValueError(f"bad path template {template!r}")
+        for name, value in self.params.items():
+            tail = tail.replace("{" + name + "}", str(value))
         return mapping[key] / tail if tail else mapping[key]
 
     def dirs_for_notebook(self) -> dict[str, str]:
@@ -370,6 +407,7 @@ def save_state(run: Run, state: dict[str, Any]) -> None:
 def why(run: Run, stage: Stage, space: ParamSpace, values: dict[str, Any],
         state: dict[str, Any] | None = None) -> list[str]:
     """Reasons *stage* would rerun; empty when it is up to date."""
+    run.params = dict(values)
     state = load_state(run) if state is None else state
     entry = state.get(stage.name)
     if entry is None:
@@ -577,6 +615,7 @@ def run_pipeline(run: Run, values: dict[str, Any], space: ParamSpace, *,
                  only: str | None = None, force: bool = False,
                  echo: Callable[[str], None] = print) -> list[StageReport]:
     """Run the stages of *run* in order (or *only* and what it needs), skipping up-to-date ones."""
+    run.params = dict(values)
     stages = _upstream(run, only) if only else list(run.stages)
     drift = environment_drift(run.lock_file)
     if drift:
