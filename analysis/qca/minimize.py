@@ -164,25 +164,125 @@ class ChartResult:
     essential: list[int]
 
 
-def _min_cover_size(cover: np.ndarray) -> int:
+def _min_cover(cover: np.ndarray) -> tuple[int, tuple[int, ...]]:
+    """Minimum number of PIs covering every column, and one such cover (integer programming)."""
     p, c = cover.shape
     res = milp(c=np.ones(p), constraints=LinearConstraint(cover.T.astype(float), lb=np.ones(c)),
                integrality=np.ones(p), bounds=Bounds(0, 1))
     if res.status != 0 or res.x is None:   # pragma: no cover - milp is exact on these problems
         raise RuntimeError(f"integer programming failed: {res.message}")
-    return int(round(res.fun))
+    chosen = tuple(int(i) for i in np.flatnonzero(res.x > 0.5))
+    return len(chosen), chosen
 
 
-def solve_chart(cover: np.ndarray, max_models: int = 1000, max_count: int = 1_000_000,
-                max_nodes: int = 5_000_000) -> ChartResult:
+def _components(cover: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Connected blocks (PI indices, column indices) of a chart: columns linked by shared PIs."""
+    p, c = cover.shape
+    parent = list(range(c))
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    for i in range(p):
+        cols = np.flatnonzero(cover[i])
+        for j in cols[1:]:
+            ra, rb = find(int(cols[0])), find(int(j))
+            if ra != rb:
+                parent[rb] = ra
+    roots: dict[int, list[int]] = {}
+    for j in range(c):
+        roots.setdefault(find(j), []).append(j)
+    blocks = []
+    for cols in roots.values():
+        cols_a = np.asarray(cols)
+        pis = np.flatnonzero(cover[:, cols_a].any(axis=1))
+        blocks.append((pis, cols_a))
+    blocks.sort(key=lambda b: int(b[0][0]))
+    return blocks
+
+
+def _enumerate_block(cover: np.ndarray, size: int, max_count: int, max_nodes: int
+                     ) -> tuple[list[tuple[int, ...]], bool]:
+    """All covers of *size* PIs of a (connected) chart, by branch and bound; (covers, complete)."""
+    p, c = cover.shape
+    col_mask = [sum(1 << int(i) for i in np.flatnonzero(cover[:, j])) for j in range(c)]
+    pi_cols = [sum(1 << int(j) for j in np.flatnonzero(cover[i])) for i in range(p)]
+    full = (1 << c) - 1
+    found: list[tuple[int, ...]] = []
+    state = {"nodes": 0, "complete": True}
+
+    def lower_bound(uncovered: int, allowed: int) -> tuple[int, int, int]:
+        # greedy set of columns with pairwise disjoint candidate sets: each needs its own PI
+        cols = []
+        rem = uncovered
+        while rem:
+            low = rem & -rem
+            j = low.bit_length() - 1
+            rem ^= low
+            cols.append(((col_mask[j] & allowed).bit_count(), j))
+        cols.sort()
+        used = 0
+        lb = 0
+        for _, j in cols:
+            m = col_mask[j] & allowed
+            if m & used == 0:
+                lb += 1
+                used |= m
+        return lb, cols[0][0], cols[0][1]
+
+    def dfs(chosen: list[int], covered: int, allowed: int, budget: int) -> bool:
+        state["nodes"] += 1
+        if state["nodes"] > max_nodes or len(found) >= max_count:
+            state["complete"] = False
+            return False
+        if covered == full:
+            found.append(tuple(sorted(chosen)))
+            return True
+        uncovered = full & ~covered
+        lb, n_cands, col = lower_bound(uncovered, allowed)
+        if n_cands == 0 or lb > budget:
+            return True
+        cands = col_mask[col] & allowed
+        while cands:
+            low = cands & -cands
+            q = low.bit_length() - 1
+            cands ^= low
+            chosen.append(q)
+            ok = dfs(chosen, covered | pi_cols[q], allowed & ~low, budget - 1)
+            chosen.pop()
+            if not ok:
+                return False
+            allowed &= ~low           # later branches exclude this PI: each cover found once
+        return True
+
+    dfs([], 0, (1 << p) - 1, size)
+    _enumerate_block.last_nodes = state["nodes"]  # type: ignore[attr-defined]
+    return sorted(found), state["complete"]
+
+
+def solve_chart(cover: np.ndarray, max_models: int = 1000, max_count: int | None = None,
+                max_nodes: int = 20_000) -> ChartResult:
     """Every cover of the columns with the fewest PIs (rows of *cover*: PIs x columns).
+
+    The chart is first reduced (a column whose PIs include all the PIs of
+    another column is dropped: covering the other covers it) and split into
+    independent blocks; the minimum size is the sum of the blocks' minima (by
+    integer programming), the number of minimal covers the product of the
+    blocks' numbers, and the models are combined from the blocks' covers.
 
     Parameters
     ----------
     cover : bool array, cover[p, c] when PI p covers column c.
-    max_models : how many models to keep (the first in R's order among those found).
-    max_count : stop counting after this many minimal covers.
-    max_nodes : branch-and-bound node budget (keeps the search from hanging).
+    max_models : how many models to keep (the first in R's order among those listed).
+    max_count : most covers enumerated per block (default max_models + 1: beyond
+        that the total is known to exceed max_models; ``n_models`` is then a
+        lower bound and ``complete`` False).
+    max_nodes : branch-and-bound node budget over all blocks (roughly 1 s per 20,000
+        nodes): the search never hangs; when it is spent, the covers listed so far
+        (at least the integer program's one) are returned with ``complete`` False.
 
     Examples
     --------
@@ -198,72 +298,46 @@ def solve_chart(cover: np.ndarray, max_models: int = 1000, max_count: int = 1_00
         raise InputError("the prime implicants do not cover every positive row")
     col_sum = cover.sum(axis=0)
     essential = sorted({int(np.flatnonzero(cover[:, j])[0]) for j in np.flatnonzero(col_sum == 1)})
-    size = _min_cover_size(cover)
-
-    masks = [int("".join("1" if b else "0" for b in row[::-1]), 2) for row in cover]
-    col_pis = [[int(i) for i in np.flatnonzero(cover[:, j])] for j in range(c)]
-    full = (1 << c) - 1
-    found: list[tuple[int, ...]] = []
-    count = 0
-    nodes = 0
-    complete = True
-
-    def popcount(x: int) -> int:
-        return x.bit_count()
-
-    def dfs(chosen: list[int], covered: int, excluded: set[int], budget: int) -> bool:
-        nonlocal count, nodes, complete
-        nodes += 1
-        if nodes > max_nodes or count >= max_count:
-            complete = False
-            return False
-        if covered == full:
-            count += 1
-            found.append(tuple(sorted(chosen)))
-            if len(found) > 4 * max_models + 1000:
-                found.sort()
-                del found[max_models:]
-            return True
-        if budget == 0:
-            return True
-        uncovered = full & ~covered
-        n_unc = popcount(uncovered)
-        # column with fewest available candidates
-        best_col, best_cands = -1, None
-        rem = uncovered
-        while rem:
-            low = rem & -rem
-            j = low.bit_length() - 1
-            rem ^= low
-            cands = [q for q in col_pis[j] if q not in excluded]
-            if best_cands is None or len(cands) < len(best_cands):
-                best_col, best_cands = j, cands
-                if len(cands) <= 1:
-                    break
-        if not best_cands:
-            return True
-        allowed_gain = max(popcount(masks[q] & uncovered) for q in range(p) if q not in excluded)
-        if allowed_gain * budget < n_unc:
-            return True
-        newly_excluded: list[int] = []
-        for q in best_cands:
-            chosen.append(q)
-            ok = dfs(chosen, covered | masks[q], excluded, budget - 1)
-            chosen.pop()
-            if not ok:
-                for e in newly_excluded:
-                    excluded.discard(e)
-                return False
-            excluded.add(q)
-            newly_excluded.append(q)
-        for e in newly_excluded:
-            excluded.discard(e)
-        return True
-
-    dfs([], 0, set(), size)
-    found = sorted(set(found))
+    # column reduction: drop a column whose PI set contains another column's PI set
+    cols = cover.T
+    keep = []
+    order = np.argsort(col_sum, kind="stable")
+    kept_sets: list[np.ndarray] = []
+    for j in order:
+        if not any(np.all(cols[j] >= k) for k in kept_sets):
+            keep.append(int(j))
+            kept_sets.append(cols[j])
+    reduced = cover[:, sorted(keep)]
+    # essential PIs (sole cover of a column) are in every minimal cover: take them out
+    forced = sorted({int(np.flatnonzero(reduced[:, j])[0])
+                     for j in np.flatnonzero(reduced.sum(axis=0) == 1)})
+    if forced:
+        reduced = reduced[:, ~reduced[forced].any(axis=0)]
+    total, count, complete = len(forced), 1, True
+    nodes_used = 0
+    block_covers: list[list[tuple[int, ...]]] = [[tuple(forced)]]
+    if max_count is None:
+        max_count = max_models + 1
+    for pis, bcols in (_components(reduced) if reduced.shape[1] else []):
+        sub = reduced[np.ix_(pis, bcols)]
+        size, one = _min_cover(sub)
+        covers, done = _enumerate_block(sub, size, max_count, max(max_nodes - nodes_used, 1000))
+        nodes_used += _enumerate_block.last_nodes  # type: ignore[attr-defined]
+        if not covers:   # node budget spent before a cover was listed: keep the ILP's cover
+            covers, done = [tuple(sorted(one))], False
+        total += size
+        count *= len(covers)
+        complete &= done
+        block_covers.append([tuple(int(pis[i]) for i in cv) for cv in covers])
+    # combine blocks: enough products to pick the first max_models in R's order
+    import itertools
+    limit = 20 * max_models
+    models = []
+    for combo in itertools.islice(itertools.product(*block_covers), limit):
+        models.append(tuple(sorted(i for part in combo for i in part)))
+    models.sort()
     capped = (not complete) or count > max_models
-    return ChartResult(size, found[:max_models], count, complete, capped, essential)
+    return ChartResult(total, models[:max_models], count, complete, capped, essential)
 
 
 # --------------------------------------------------------------------------- driver

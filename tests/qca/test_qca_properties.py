@@ -110,10 +110,17 @@ def test_chart_cap_is_reported() -> None:
     cover = np.zeros((36, 12), dtype=bool)
     for j in range(12):
         cover[3 * j:3 * j + 3, j] = True
-    res = solve_chart(cover, max_models=50, max_count=1000)
+    res = solve_chart(cover, max_models=50)
     assert res.min_size == 12
-    assert len(res.models) == 50 and res.capped and not res.complete
-    assert res.n_models == 1000          # a lower bound when not complete
+    assert len(res.models) == 50 and res.capped and res.complete
+    assert res.n_models == 3 ** 12        # exact: product over 12 independent blocks
+    cycle = np.zeros((9, 9), dtype=bool)   # PI i covers columns i and i+1 (mod 9): 9 covers of 5
+    for i in range(9):
+        cycle[i, [i, (i + 1) % 9]] = True
+    allc = solve_chart(cycle)
+    assert allc.min_size == 5 and allc.n_models == 9 and allc.complete and not allc.capped
+    tied = solve_chart(cycle, max_models=3)
+    assert tied.capped and not tied.complete and tied.n_models == 4 and len(tied.models) == 3
     full = solve_chart(cover[:12, :4], max_models=5)
     assert full.n_models == 81 and full.capped and full.complete
     assert full.models == sorted(full.models)
