@@ -280,9 +280,10 @@ def render_requirements(lock: dict[str, Any] | None, params_file: Path) -> str:
     seed = space.params.get("seed")
     if seed is not None:
         lines.append(f"- Randomness: one root seed, `seed: {seed.default}` in `params.yaml`; every random "
-                     "generator of a stage is derived from it by name with `analysis.seeds.rng_for(seed, "
-                     "stage, purpose)` (numpy `SeedSequence`), so results do not depend on execution order or "
-                     "on the number of workers. A test fails on any unseeded generator in `analysis/` or "
+                     "generator of a stage is derived from it by name with `analysis.seeds` (`rng_for` / "
+                     "`int_seed_for(seed, stage, purpose)`, numpy `SeedSequence`), and parallel jobs get "
+                     "spawned child sequences, so results do not depend on execution order or on the number "
+                     "of workers. A test fails on any unseeded generator in `analysis/` or "
                      "`notebooks/`.")
     try:
         from analysis.synth import DEFAULT_SEED
