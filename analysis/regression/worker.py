@@ -122,14 +122,18 @@ def fit_worker_models(frame: pd.DataFrame, *, family: str = "binomial",
 
 
 def coef_table(fits: dict[str, object]) -> pd.DataFrame:
-    """One row per model and term: estimate, SE, statistic, p, 95% CI; for logits also the odds ratio
-    and quasi-binomial errors.
+    """One row per model and term: estimate, SE, statistic, p, 95% CI; for logits also the odds ratio.
 
-    Quasi-binomial SE = SE * sqrt(phi), phi = Pearson chi2 / df_resid, with p
-    from t(df_resid) (McCullagh & Nelder 1989, sect. 4.5): the honest error
-    when workers vary more than the binomial allows (phi > 1). Computed here
-    because statsmodels 0.15's ``fit(scale="X2")`` mis-estimates phi for the
-    successes/failures form (it is right for the var_weights form; a test checks both).
+    For the fractional logit the reported SE, statistic, p and CI are the
+    quasi-binomial ones: SE = SE_ML * sqrt(phi), phi = Pearson chi2 / df_resid,
+    t = estimate / SE with p and the CI from t(df_resid) (McCullagh & Nelder
+    1989, sect. 4.5; Papke & Wooldridge 1996 also use dispersion-robust errors
+    for fractional responses): the honest error when workers vary more than the
+    binomial allows (phi > 1). The plain binomial (ML) values stay in the
+    ``*_ml`` columns and, as before, in ``std_error_quasi``/``p_value_quasi``'s
+    counterparts. Computed here because statsmodels 0.15's ``fit(scale="X2")``
+    mis-estimates phi for the successes/failures form (it is right for the
+    var_weights form; a test checks both).
     """
     rows = []
     for name, res in fits.items():
@@ -147,6 +151,12 @@ def coef_table(fits: dict[str, object]) -> pd.DataFrame:
                 se_q = float(res.bse[term]) * np.sqrt(phi)
                 row["std_error_quasi"] = se_q
                 row["p_value_quasi"] = float(2 * stats.t.sf(abs(est) / se_q, res.df_resid))
+                for key in ("std_error", "statistic", "p_value", "ci_low", "ci_high"):
+                    row[f"{key}_ml"] = row[key]
+                half = float(stats.t.ppf(0.975, res.df_resid)) * se_q
+                row.update(std_error=se_q, statistic=est / se_q, p_value=row["p_value_quasi"],
+                           ci_low=est - half, ci_high=est + half,
+                           cov_type=f"quasi-binomial (phi = {phi:.3g})")
             rows.append(row)
     return pd.DataFrame(rows)
 

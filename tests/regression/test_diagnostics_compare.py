@@ -184,7 +184,14 @@ def test_quasi_binomial_errors(frame):
     tab = worker.coef_table({"main": fit}).set_index("term")
     phi = fit.pearson_chi2 / fit.df_resid
     assert tab.loc["INNOV", "std_error_quasi"] == pytest.approx(
-        tab.loc["INNOV", "std_error"] * np.sqrt(phi), rel=1e-12)
+        tab.loc["INNOV", "std_error_ml"] * np.sqrt(phi), rel=1e-12)
+    assert tab.loc["INNOV", "std_error_ml"] == pytest.approx(fit.bse["INNOV"], rel=1e-12)
+    # the reported error, p and CI of the fractional logit are the quasi-binomial ones
+    assert tab.loc["INNOV", "std_error"] == tab.loc["INNOV", "std_error_quasi"]
+    assert tab.loc["INNOV", "p_value"] == tab.loc["INNOV", "p_value_quasi"]
+    t975 = stats.t.ppf(0.975, fit.df_resid)
+    assert tab.loc["INNOV", "ci_high"] - tab.loc["INNOV", "estimate"] == pytest.approx(
+        t975 * tab.loc["INNOV", "std_error_quasi"], rel=1e-12)
     # statsmodels' quasi-binomial fit (scale = X2) of the var_weights form gives the same errors
     # (with the successes/failures form statsmodels 0.15 mis-scales X2: do not use it there)
     ref = smf.glm("y ~ SBW + INNOV + CASELOAD + LONGMEET", data=frame, var_weights=frame["n"],
