@@ -32,11 +32,15 @@ $(STAMP): requirements.lock pyproject.toml
 reproduce: $(STAMP)
 	$(PY) -m analysis reproduce
 
-# Unit tests in parallel, then every notebook rerun in order under nbval (strict).
+# Unit tests and doctests in parallel; then every notebook rerun in order under
+# nbval (strict) against its committed outputs; then the pipeline as a user runs
+# it, and its claims compared with the published lock.
 test: $(STAMP)
-	$(PY) -m pytest -n 2 -p no:cacheprovider tests
+	$(PY) -m pytest -n 2 -p no:cacheprovider --doctest-modules --ignore=analysis/__main__.py tests analysis
 	$(PY) -m pytest -p no:cacheprovider --nbval --nbval-current-env \
 	    --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks
+	$(PY) -m analysis reproduce
+	$(PY) -m analysis verify
 
 paper: $(STAMP)
 	$(PY) -m analysis run paper

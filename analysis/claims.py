@@ -721,9 +721,21 @@ def verify(lock: dict[str, Any], current: dict[str, dict[str, Any]]) -> VerifyRe
         cur = current.get(name)
         if cur is None:
             continue
-        old_in = {Path(p).name: (p, s) for p, s in (rec.get("inputs") or {}).items()}
+        old_inputs = rec.get("inputs") or {}
+        # a run under runs/<label>/ names the same files under another folder: match by
+        # path first, then by file name where that name is unique (several stages
+        # write a summary.json)
+        names: dict[str, list[str]] = {}
+        for p in old_inputs:
+            names.setdefault(Path(p).name, []).append(p)
         for p, s in (cur.get("inputs") or {}).items():
-            if Path(p).name in old_in and old_in[Path(p).name][1] != s:
+            if p in old_inputs:
+                old_sha = old_inputs[p]
+            elif len(names.get(Path(p).name, [])) == 1:
+                old_sha = old_inputs[names[Path(p).name][0]]
+            else:
+                continue
+            if old_sha != s:
                 changed_inputs.add(p)
         if rec.get("params_sha256") and cur.get("params_sha256") != rec.get("params_sha256"):
             changed_params.add(rec.get("stage") or "?")

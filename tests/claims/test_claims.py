@@ -438,3 +438,17 @@ def test_attach_cells_from_an_executed_notebook(tmp_path):
     assert cl.attach_cells(path, tmp_path / "run.ipynb") == 1
     doc = read_json(path)
     assert doc["claims"]["a.b"]["cell"] == "k1" and doc["claims"]["c.d"]["cell"] is None
+
+
+def test_changed_input_note_tells_apart_files_with_the_same_name():
+    """Two stages write a summary.json: only the one whose bytes changed is named."""
+    inputs = {"results/qca/summary.json": "a" * 64, "results/regression/x/summary.json": "b" * 64}
+    rec = {"kind": "number", "value": 1.0, "rel": 1e-6, "abs": 1e-9, "inputs": inputs}
+    same = cl.verify({"c": rec}, {"c": dict(rec)})
+    assert same.ok and same.notes == []
+    moved = cl.verify({"c": rec}, {"c": {**rec, "inputs": {**inputs, "results/qca/summary.json": "c" * 64}}})
+    assert moved.notes == ["input files differ from the locked run: results/qca/summary.json"]
+    # a run under runs/<label>/ is matched by the (unique) file name
+    other = {"c": {**rec, "inputs": {"runs/x/results/qca/summary.json": "d" * 64}}}
+    assert cl.verify({"c": {**rec, "inputs": {"results/qca/summary.json": "a" * 64}}}, other).notes == [
+        "input files differ from the locked run: runs/x/results/qca/summary.json"]
