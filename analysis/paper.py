@@ -232,6 +232,7 @@ DIGIT_WHITELIST: tuple[str, ...] = (
     r'<[a-z0-9:_-]+>',    # labels
     r'@[a-z0-9:_-]+',     # references to labels
     r'95 ?%',             # the confidence level of every interval (a convention, not a result)
+    r'\bHC3\b',           # the name of a robust covariance estimator, not a result
 )
 
 
