@@ -150,7 +150,8 @@ def _raw_specs() -> dict[str, TableSpec]:
          ColumnSpec("participant_id", "ref", "Participant met", references="participants.participant_id"),
          ColumnSpec("staff_id", "ref", "Worker who held the meeting", references="staff_survey.staff_id"),
          ColumnSpec("date", "date", "Date of the meeting"),
-         ColumnSpec("duration_min", "int", "Length of the meeting", min=1, max=1440, unit="minutes")),
+         # float: systems that log meetings may export fractions of a minute
+         ColumnSpec("duration_min", "float", "Length of the meeting", min=1, max=1440, unit="minutes")),
         row_rules=("date is on or after the participant's start_date",),
     )
     return {t.name: t for t in (staff, participants, contacts)}

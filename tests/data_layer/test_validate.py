@@ -104,7 +104,7 @@ def test_likert_answer_not_whole(raw_copy):
 def test_text_in_number_column(raw_copy):
     set_cell(raw_copy, "contacts.csv", 10, "duration_min", "forty")
     assert_message(report(raw_copy), "contacts.csv", "line 10", "column 'duration_min'", "not a number",
-                   "got 'forty'", "expected an integer from 1 to 1440")
+                   "got 'forty'", "expected a number from 1 to 1440")
 
 
 def test_negative_duration(raw_copy):
