@@ -52,6 +52,7 @@ import pandas as pd
 from analysis import config
 from analysis.errors import InputError
 from analysis.io import read_json, sha256_file, write_json
+from analysis.nbcells import code_cells
 
 #: Version of the claims and lock file layout.
 FORMAT = 1
@@ -273,14 +274,7 @@ def _kernel_cell() -> tuple[str | None, str | None]:
 
 def notebook_cells(path: str | Path) -> list[tuple[str, str]]:
     """(cell id, source) of each code cell of a notebook (id 'cell-N' when missing)."""
-    nb = json.loads(Path(path).read_text(encoding="utf-8"))
-    out = []
-    for i, cell in enumerate(nb.get("cells", [])):
-        if cell.get("cell_type") != "code":
-            continue
-        src = cell.get("source", "")
-        out.append((cell.get("id") or f"cell-{i}", "".join(src) if isinstance(src, list) else src))
-    return out
+    return code_cells(path)
 
 
 def find_cell(cells: list[tuple[str, str]], name: str, source: str | None) -> str | None:

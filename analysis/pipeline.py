@@ -40,6 +40,7 @@ from typing import Any, Callable
 from analysis import config
 from analysis.errors import InputError
 from analysis.io import atomic_write_bytes, read_json, sha256_file, write_json
+from analysis.nbcells import code_cells
 from analysis.params import ParamSpace, load_params
 
 # --------------------------------------------------------------------------- stages
@@ -248,16 +249,7 @@ _MAGIC = re.compile(r"^\s*[%!].*$", re.MULTILINE)
 
 def notebook_code(path: Path) -> list[str]:
     """The code cells' sources of a notebook, without papermill's injected parameters."""
-    nb = json.loads(path.read_text(encoding="utf-8"))
-    cells = []
-    for cell in nb.get("cells", []):
-        if cell.get("cell_type") != "code":
-            continue
-        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
-            continue
-        src = cell.get("source", "")
-        cells.append("".join(src) if isinstance(src, list) else src)
-    return cells
+    return [src for _, src in code_cells(path, skip_injected=True)]
 
 
 def _imported_analysis_modules(source: str, package_root: Path, current: str | None = None) -> set[str]:

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import ast
 import hashlib
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +39,7 @@ from typing import Iterable
 import numpy as np
 
 from analysis.errors import InputError
+from analysis.nbcells import code_cells
 
 __all__ = ["seed_sequence_for", "rng_for", "rngs_for", "int_seed_for", "Finding", "find_unseeded",
            "scan_paths"]
@@ -279,15 +279,7 @@ def find_unseeded(source: str, filename: str = "<source>") -> list[Finding]:
 
 def notebook_sources(path: str | Path) -> list[tuple[str, str]]:
     """(label, source) of each code cell of a notebook; label 'file[cell id]'."""
-    nb = json.loads(Path(path).read_text(encoding="utf-8"))
-    out = []
-    for i, cell in enumerate(nb.get("cells", [])):
-        if cell.get("cell_type") != "code":
-            continue
-        src = cell.get("source", "")
-        src = "".join(src) if isinstance(src, list) else src
-        out.append((f"{Path(path).as_posix()}[{cell.get('id') or f'cell-{i}'}]", src))
-    return out
+    return [(f"{Path(path).as_posix()}[{cid}]", src) for cid, src in code_cells(path)]
 
 
 def scan_paths(paths: Iterable[str | Path], root: str | Path | None = None) -> list[Finding]:
