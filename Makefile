@@ -48,9 +48,12 @@ paper: $(STAMP)
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root)
 
+# Generated outputs only: the tracked files in these folders (.gitkeep, the
+# published claims lock) and the executed notebooks stay.
 clean:
-	rm -rf data/processed/* results/* figures/* paper/build .pipeline runs notebooks/_failed
-	@touch data/processed/.gitkeep results/.gitkeep figures/.gitkeep
+	find data/processed results figures -mindepth 1 -maxdepth 1 \
+	    ! -name .gitkeep ! -name claims.lock.json -exec rm -rf {} +
+	rm -rf paper/build .pipeline runs notebooks/_failed
 
 # Regenerate the lock: every package, direct and transitive, pinned with hashes,
 # for every platform (markers), from pyproject.toml's dependencies and extras.
