@@ -540,7 +540,7 @@ def execute_notebook(run: Run, stage: Stage, parameters: dict[str, Any], lock_sh
         pm.execute_notebook(str(src), str(tmp), parameters=parameters, kernel_name="python3",
                             cwd=str(run.root), progress_bar=False, log_output=False,
                             # the kernel talks to us over loopback only; its TCP warning is noise
-                            extra_arguments=["--IPKernelApp.log_level=ERROR"])
+                            extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
     except BaseException as exc:
         if tmp.is_file():
             nb = json.loads(tmp.read_text(encoding="utf-8"))

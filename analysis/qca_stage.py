@@ -319,9 +319,8 @@ def write_calibration(result: CalibrationResult, processed_dir: str | Path,
 
 def plot_calibration(result: CalibrationResult, figures_dir: str | Path) -> list[Path]:
     """One PNG per set in *figures_dir*/calibration: raw value vs membership, anchors marked."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    # a Figure of its own, not pyplot: no backend switch in the caller's kernel
+    from matplotlib.figure import Figure
 
     out = []
     fdir = Path(figures_dir) / "calibration"
@@ -330,7 +329,8 @@ def plot_calibration(result: CalibrationResult, figures_dir: str | Path) -> list
     for name in result.memberships.columns:
         x = result.raw[name].to_numpy()
         y = result.memberships[name].to_numpy()
-        fig, ax = plt.subplots(figsize=(4.5, 3.2), dpi=100)
+        fig = Figure(figsize=(4.5, 3.2), dpi=100)
+        ax = fig.subplots()
         order = np.argsort(x, kind="stable")
         ax.plot(x[order], y[order], "o", ms=3.5, color="0.2")
         for label, v in zip(("e", "c", "i"), anchors[name]):
@@ -344,7 +344,6 @@ def plot_calibration(result: CalibrationResult, figures_dir: str | Path) -> list
         path = fdir / f"{name}.png"
         tmp = fdir / f".{name}.png.tmp"
         fig.savefig(tmp, format="png", metadata={"Software": None})
-        plt.close(fig)
         tmp.replace(path)
         out.append(path)
     return out
