@@ -1,8 +1,14 @@
 """The paper: a typst manuscript filled from the claims registry, built offline to PDF and HTML.
 
 Every number, string, table and figure in ``paper/paper.typ`` is inserted by a
-lookup of a recorded claim (:mod:`analysis.claims`), never typed by hand. The
-template calls four functions defined in its preamble:
+lookup of a recorded claim (:mod:`analysis.claims`), never typed by hand. Each
+claim is recorded by the stage that computed it and named after it:
+``psychometrics.*`` (notebook 02), ``calibration.*`` (03), ``qca.*`` (04),
+``regression.*`` (05), and the figures ``figures.fig.*`` (06); the helpers that
+build them are ``record_claims`` in :mod:`analysis.psychometrics` and
+:mod:`analysis.regression.stage`, ``record_calibration_claims`` and
+``record_qca_claims`` in :mod:`analysis.qca_stage`. The template calls four
+functions defined in its preamble:
 
 * ``#n("name", d: 2)`` a number, printed with *d* decimals;
 * ``#s("name")`` a string (e.g. the solution expression);
@@ -34,14 +40,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from analysis import config
 from analysis.errors import InputError
 from analysis.io import atomic_write_bytes, read_json, sha256_file, write_json
 
 __all__ = [
-    "TEMPLATE", "DIGITS", "format_number", "paper_claims", "template_references", "check_template",
+    "TEMPLATE", "DIGITS", "format_number", "template_references", "check_template",
     "paper_values", "provenance", "build_paper", "paper_stage", "results_section", "literal_digits",
 ]
 
@@ -73,113 +77,6 @@ def format_number(value: float | int, digits: int) -> str:
     if text.startswith("-"):
         text = text[1:] if float(text) == 0 else _MINUS + text[1:]
     return text
-
-
-# --------------------------------------------------------------------------- what stage 06 records for the paper
-
-
-def _fit_row(solutions: pd.DataFrame) -> pd.DataFrame:
-    from analysis.figures import _solution_rows
-
-    return _solution_rows(solutions)
-
-
-def paper_claims(inputs: Mapping[str, Any], outcome: str = "sustain12") -> dict[str, Any]:
-    """The values the paper prints, read from the stage results (name -> number, text or table).
-
-    Read, not computed: each value is a cell of a results file written by
-    stages 02-05 (the inputs of :func:`analysis.figures.load_stage_inputs`),
-    selected by name; counts are counted rows. Stage 06 records them as claims
-    under ``figures.*`` names (the paper's lookups). Values whose file is
-    missing are left out.
-    """
-    out: dict[str, Any] = {}
-    if "table1" in inputs:
-        t1 = inputs["table1"].set_index("scale")
-        for s in ("rpq", "gse", "iis"):
-            if s in t1.index:
-                out[f"figures.psy.alpha.{s}"] = float(t1.at[s, "alpha"])
-                out[f"figures.psy.alpha_ci_low.{s}"] = float(t1.at[s, "alpha_ci_low"])
-                out[f"figures.psy.alpha_ci_high.{s}"] = float(t1.at[s, "alpha_ci_high"])
-        cols = [c for c in ("n", "k", "mean", "sd", "alpha", "alpha_ci_low", "alpha_ci_high", "omega_total",
-                            "published_alpha") if c in t1.columns]
-        main = [s for s in ("rpq", "gse", "iis", "sbw") if s in t1.index]
-        out["figures.table.reliability"] = t1.loc[main, cols]
-    if "correlations" in inputs:
-        c = inputs["correlations"]
-        for _, r in c.iterrows():
-            out[f"figures.psy.r.{r['X']}.{r['Y']}"] = float(r["r"])
-    if "qca_summary" in inputs:
-        q = inputs["qca_summary"]
-        out["figures.qca.n_cases"] = int(q["n_cases"])
-        out["figures.qca.incl_cut"] = float(q["incl_cut"])
-        out["figures.qca.pri_cut"] = float(q["pri_cut"])
-        out["figures.qca.n_cut"] = int(q["n_cut"])
-        out["figures.qca.n_positive_rows"] = len(q["positive_rows"])
-        out["figures.qca.n_remainder_rows"] = len(q["remainder_rows"])
-        out["figures.qca.published"] = str(q["published"])
-        sol = q["solutions"].get("intermediate") or q["solutions"].get("conservative")
-        out["figures.qca.solution"] = str(sol) if sol else "no solution"
-        out["figures.qca.solution_conservative"] = str(q["solutions"].get("conservative") or "no solution")
-        out["figures.qca.solution_parsimonious"] = str(q["solutions"].get("parsimonious") or "no solution")
-        match = q.get("matches_published", {})
-        out["figures.qca.matches_published"] = (
-            "identical to" if match.get("intermediate") or match.get("conservative") else "different from")
-    if "solutions" in inputs:
-        rows = _fit_row(inputs["solutions"])
-        paths = rows[rows["cases"].astype(str) != "(model)"]
-        model = rows[rows["cases"].astype(str) == "(model)"]
-        for k, (_, r) in enumerate(paths.iterrows(), 1):
-            out[f"figures.qca.path{k}.expression"] = str(r["term"])
-            for col in ("inclS", "PRI", "covS", "covU"):
-                out[f"figures.qca.path{k}.{col}"] = float(r[col])
-        if len(model):
-            for col in ("inclS", "PRI", "covS"):
-                out[f"figures.qca.solution.{col}"] = float(model[col].iloc[0])
-        table = paths[["term", "inclS", "PRI", "covS", "covU"]].rename(columns={"term": "path"})
-        out["figures.table.solution"] = table.set_index("path")
-        out["figures.qca.n_paths"] = int(len(paths))
-    if "necessity" in inputs:
-        nec = inputs["necessity"]
-        key = "term" if "term" in nec.columns else nec.columns[0]
-        top = nec.loc[nec["inclN"].astype(float).idxmax()]
-        out["figures.qca.necessity.max_inclN"] = float(top["inclN"])
-        out["figures.qca.necessity.max_term"] = str(top[key])
-        out["figures.qca.necessity.n_necessary"] = int(nec["necessary"].astype(str).str.lower().eq("true").sum())
-    if "robustness" in inputs:
-        rt = inputs["robustness"].set_index("kind")
-        if "all" in rt.index:
-            for col in ("n", "same_as_baseline", "inclS_min", "inclS_max", "covS_min", "covS_max"):
-                v = rt.at["all", col]
-                out[f"figures.robustness.{col}"] = int(v) if col == "n" else float(v)
-        for kind in ("cutoffs", "calibration", "leave_one_out"):
-            if kind in rt.index:
-                out[f"figures.robustness.{kind}.n"] = int(rt.at[kind, "n"])
-                out[f"figures.robustness.{kind}.same_as_baseline"] = float(rt.at[kind, "same_as_baseline"])
-    if "coefficients" in inputs:
-        co = inputs["coefficients"]
-        main = co[(co["model"] == "main") & (co["term"] != "Intercept")]
-        for _, r in main.iterrows():
-            for col in ("estimate", "ci_low", "ci_high", "p_value"):
-                if col in r:
-                    out[f"figures.reg.{r['family']}.{r['term']}.{col}"] = float(r[col])
-        tab = main[["family", "term", "estimate", "std_error", "ci_low", "ci_high", "p_value"]].copy()
-        tab.index = tab["family"].astype(str) + ": " + tab["term"].astype(str)
-        out["figures.table.coefficients"] = tab.drop(columns=["family", "term"])
-    if "regression_summary" in inputs:
-        rs = inputs["regression_summary"]
-        out["figures.reg.n_workers"] = int(rs["n_workers"])
-        out["figures.reg.n_participants"] = int(rs["n_participants"])
-        out["figures.reg.threshold"] = float(rs["threshold"])
-        ag = rs.get("agreement") or {}
-        for k in ("agreement", "kappa"):
-            if k in ag:
-                out[f"figures.reg.{k}"] = float(ag[k])
-    if "comparison" in inputs:
-        cat = inputs["comparison"]["category"].astype(str)
-        for c in ("both", "model only", "QCA only", "neither"):
-            out[f"figures.reg.category.{c.replace(' ', '_')}"] = int((cat == c).sum())
-    return out
 
 
 # --------------------------------------------------------------------------- template checks
@@ -304,14 +201,12 @@ def _outputs_index(results_dir: Path, state: Mapping[str, Any] | None) -> dict[s
     return index
 
 
-#: Claim -> the stage-06 input keys (:func:`analysis.figures.stage_input_files`) it is drawn from.
+#: Figure claim -> the stage-06 input keys (:func:`analysis.figures.stage_input_files`) it is drawn from.
+#: (Tables are recorded by the stage that computes them, from that stage's own inputs.)
 def _item_inputs() -> dict[str, tuple[str, ...]]:
     from analysis.figures import FIGURE_INPUTS
 
-    items = {f"figures.fig.{k}": v for k, v in FIGURE_INPUTS.items()}
-    items.update({"figures.table.reliability": ("table1",), "figures.table.solution": ("solutions",),
-                  "figures.table.coefficients": ("coefficients",)})
-    return items
+    return {f"figures.fig.{k}": v for k, v in FIGURE_INPUTS.items()}
 
 
 def _input_suffixes(keys: Sequence[str]) -> list[str]:

@@ -83,14 +83,15 @@ STAGES: tuple[Stage, ...] = (
         name="psychometrics",
         notebook="02_psychometrics.ipynb",
         inputs=("{processed}/staff.csv",),
-        outputs=("{processed}/scores.csv", "{results}/psychometrics/"),
+        outputs=("{processed}/scores.csv", "{results}/psychometrics/", "{results}/claims/psychometrics.json"),
         description="score the staff scales; reliability, item analysis, factor structure",
     ),
     Stage(
         name="calibration",
         notebook="03_calibration.ipynb",
         inputs=("{processed}/staff.csv", "{processed}/scores.csv"),
-        outputs=("{processed}/calibrated.csv", "{results}/calibration/", "{figures}/calibration/"),
+        outputs=("{processed}/calibrated.csv", "{results}/calibration/", "{figures}/calibration/",
+                 "{results}/claims/calibration.json"),
         description="calibrate conditions and outcome into fuzzy sets; anchors, skewness, crossover checks",
     ),
     Stage(
@@ -98,7 +99,7 @@ STAGES: tuple[Stage, ...] = (
         notebook="04_qca.ipynb",
         inputs=("{processed}/calibrated.csv", "{processed}/staff.csv", "{processed}/scores.csv",
                 "{results}/calibration/anchors.csv"),
-        outputs=("{results}/qca/",),
+        outputs=("{results}/qca/", "{results}/claims/qca.json"),
         description="necessity, truth table, solutions, configuration chart, robustness, permutation test",
     ),
     Stage(
@@ -106,7 +107,7 @@ STAGES: tuple[Stage, ...] = (
         notebook="05_regression.ipynb",
         inputs=("{processed}/staff.csv", "{processed}/scores.csv", "{processed}/calibrated.csv",
                 "{raw}/participants.csv"),
-        outputs=("{results}/regression/", "{figures}/regression/"),
+        outputs=("{results}/regression/", "{figures}/regression/", "{results}/claims/regression.json"),
         description="worker- and participant-level regression models and their comparison with the QCA",
     ),
     Stage(
@@ -125,13 +126,16 @@ STAGES: tuple[Stage, ...] = (
         # files, not the figures/ folder: stages 03 and 05 own figures/calibration/ and figures/regression/
         outputs=tuple(f"{{figures}}/{stem}.{ext}" for stem in FIGURES for ext in ("pdf", "svg", "png"))
         + ("{results}/claims/figures.json",),
-        description="publication figures, and the claims the paper prints",
+        description="publication figures, and their claims (the data behind each)",
     ),
     Stage(
         name="paper",
         notebook=None,
         function="analysis.paper:paper_stage",
-        inputs=("{results}/claims/figures.json", "{src}/paper/paper.typ", "{src}/paper/references.yml")
+        # every stage's claims: the paper looks up each number in the claims of the stage that made it
+        inputs=("{results}/claims/psychometrics.json", "{results}/claims/calibration.json",
+                "{results}/claims/qca.json", "{results}/claims/regression.json",
+                "{results}/claims/figures.json", "{src}/paper/paper.typ", "{src}/paper/references.yml")
         + tuple(f"{{figures}}/{stem}.svg" for stem in FIGURES),
         outputs=("{paper}/build/paper.pdf", "{paper}/build/paper.html", "{paper}/build/provenance.json"),
         description="the paper (PDF and HTML) built from the claims and figures",

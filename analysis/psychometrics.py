@@ -46,6 +46,8 @@ __all__ = [
     "item_analysis_table",
     "sbw_definition",
     "write_stage_outputs",
+    "claim_values",
+    "record_claims",
     "adopter_category",
     "codebook_items",
     "cronbach_alpha",
@@ -957,3 +959,65 @@ def write_stage_outputs(results: StageResults, processed_dir: str | Path,
 
 #: Decimals kept when writing results of iterative optimisers (see write_stage_outputs).
 OPTIMIZER_DECIMALS = 6
+
+
+# --------------------------------------------------------------------------- claims for the paper
+
+#: Scales whose reliability the paper reports (Table 1 rows, in this order).
+CLAIM_SCALES: tuple[str, ...] = ("rpq", "gse", "iis", "sbw")
+#: Table 1 columns the paper prints.
+CLAIM_TABLE1_COLUMNS: tuple[str, ...] = ("n", "k", "mean", "sd", "alpha", "alpha_ci_low", "alpha_ci_high",
+                                         "omega_total", "published_alpha")
+#: Where the paper shows a claim of this stage (typst labels of paper/paper.typ).
+_SECTION = "sec-measures"
+
+
+def claim_values(results: StageResults) -> dict[str, tuple[Any, str | None]]:
+    """The results of stage 02 that the paper prints or a replicator checks: name -> (value, label).
+
+    Read from *results* (no computation): per scale of :data:`CLAIM_SCALES`
+    in Table 1, ``psychometrics.alpha.<scale>`` (Cronbach's alpha),
+    ``.alpha_ci_low/.alpha_ci_high`` (Feldt 95 % CI), ``.omega.<scale>``
+    (McDonald's omega total, to OPTIMIZER_DECIMALS as written) and
+    ``.n.<scale>``; ``psychometrics.r.<X>.<Y>`` per pair of scales (Pearson
+    r); ``psychometrics.table.reliability`` (the printed Table 1) and
+    ``psychometrics.n_workers``. The label is the paper's section or table
+    where the value appears (None when the paper does not print it).
+    NaN values (e.g. alpha of the composite) are left out, except in the table.
+    """
+    t1 = results.table1.copy()
+    if "omega_total" in t1.columns:
+        t1["omega_total"] = t1["omega_total"].astype(float).round(OPTIMIZER_DECIMALS)
+    t1 = t1.set_index("scale")
+    shown = {"alpha.rpq", "alpha_ci_low.rpq", "alpha_ci_high.rpq", "alpha.gse", "alpha.iis"}
+    out: dict[str, tuple[Any, str | None]] = {}
+    scales = [s for s in CLAIM_SCALES if s in t1.index]
+    for s in scales:
+        for col, key in (("alpha", "alpha"), ("alpha_ci_low", "alpha_ci_low"), ("alpha_ci_high", "alpha_ci_high"),
+                         ("omega_total", "omega")):
+            if col in t1.columns and not math.isnan(float(t1.at[s, col])):
+                out[f"psychometrics.{key}.{s}"] = (float(t1.at[s, col]),
+                                                   _SECTION if f"{key}.{s}" in shown else None)
+        out[f"psychometrics.n.{s}"] = (int(t1.at[s, "n"]), None)
+    for _, r in results.correlations.iterrows():
+        shown_r = (str(r["X"]), str(r["Y"])) in {("gse", "rpq"), ("gse", "iis"), ("iis", "rpq")}
+        out[f"psychometrics.r.{r['X']}.{r['Y']}"] = (float(r["r"]), _SECTION if shown_r else None)
+    cols = [c for c in CLAIM_TABLE1_COLUMNS if c in t1.columns]
+    out["psychometrics.table.reliability"] = (t1.loc[scales, cols], "tab-reliability")
+    out["psychometrics.n_workers"] = (int(len(results.scores)), None)
+    return dict(sorted(out.items()))
+
+
+def record_claims(claims: Any, results: StageResults) -> dict[str, Any]:
+    """Record :func:`claim_values` with *claims* (an :class:`analysis.claims.ClaimRecorder`); name -> value.
+
+    Numbers with ``claims.number``, DataFrames with ``claims.table``, each with its label.
+    """
+    values = {}
+    for name, (value, label) in claim_values(results).items():
+        if isinstance(value, pd.DataFrame):
+            claims.table(name, value, label=label)
+        else:
+            claims.number(name, value, label=label)
+        values[name] = value
+    return values

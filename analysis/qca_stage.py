@@ -52,6 +52,8 @@ __all__ = [
     "necessity_table", "truth_table_frame", "solution_expression", "same_expression",
     "solutions_table", "configuration_chart", "chart_symbols", "reference_paths",
     "robustness_analysis", "permutation_analysis", "write_qca",
+    "calibration_claim_values", "record_calibration_claims", "published_match", "solution_paths",
+    "qca_claim_values", "record_qca_claims",
 ]
 
 #: Condition set -> (file, column) it is calibrated from (``scores`` = scores.csv, ``staff`` = staff.csv).
@@ -635,11 +637,6 @@ def write_qca(result: QCAResult, results_dir: str | Path, *, robustness: dict[st
     n_cases = len(tt.case_names)
     in_rows = int(tt.rows.loc[tt.rows["n"] >= tt.n_cut, "n"].sum())
     exprs = result.expressions()
-    published_match = {k: (v is not None and len(result.conditions) == len(DEFAULT_CONDITIONS)
-                           and result.outcome_set == "SUSTAIN12"
-                           and set(result.conditions) == set(DEFAULT_CONDITIONS)
-                           and same_expression(v, PUBLISHED, result.conditions))
-                       for k, v in exprs.items()}
     inter = result.intermediate
     summary = {
         "outcome": result.outcome_set, "conditions": result.conditions, "n_cases": n_cases,
@@ -653,7 +650,7 @@ def write_qca(result: QCAResult, results_dir: str | Path, *, robustness: dict[st
                 for k in ("conservative", "parsimonious", "intermediate")},
         "directional_expectations": result.dir_exp,
         "easy_counterfactuals": inter.intermediate[0].easy_counterfactuals if inter is not None else [],
-        "published": PUBLISHED, "matches_published": published_match, "notes": result.notes,
+        "published": PUBLISHED, "matches_published": published_match(result), "notes": result.notes,
     }
     paths = [write_csv(result.necessity, q / "necessity.csv"),
              write_csv(truth_table_frame(tt), q / "truth_table.csv"),
@@ -671,3 +668,161 @@ def write_qca(result: QCAResult, results_dir: str | Path, *, robustness: dict[st
     else:
         paths.append(write_json({"note": "no solution: nothing to test"}, q / "permutation.json"))
     return paths
+
+
+# --------------------------------------------------------------------------- claims for the paper
+
+def _record(claims: Any, values: dict[str, tuple[Any, str | None]]) -> dict[str, Any]:
+    """Record name -> (value, label) with *claims*: DataFrames as tables, str as text, else numbers."""
+    out = {}
+    for name, (value, label) in values.items():
+        if isinstance(value, pd.DataFrame):
+            claims.table(name, value, label=label)
+        elif isinstance(value, str):
+            claims.text(name, value, label=label)
+        else:
+            claims.number(name, value, label=label)
+        out[name] = value
+    return out
+
+
+def calibration_claim_values(result: CalibrationResult) -> dict[str, tuple[Any, str | None]]:
+    """Stage 03's results a replicator checks: name -> (value, label in the paper).
+
+    ``calibration.anchors`` (exclusion, crossover and inclusion of each set,
+    the paper's calibration section), ``calibration.share_above.<SET>`` (share
+    of cases with membership above 0.5), ``calibration.n_cases`` (complete
+    cases calibrated), ``calibration.n_excluded`` (left out for a missing
+    value) and ``calibration.n_crossover_adjusted`` (memberships moved off 0.5).
+    """
+    anchors = result.anchors.set_index("set")[["exclusion", "crossover", "inclusion"]].astype(float)
+    out: dict[str, tuple[Any, str | None]] = {
+        "calibration.anchors": (anchors, "sec-calibration"),
+        "calibration.n_cases": (int(len(result.raw)), None),
+        "calibration.n_excluded": (int(len(result.excluded)), None),
+        "calibration.n_crossover_adjusted": (int(len(result.crossover_cases)), None),
+    }
+    for _, r in result.skewness.iterrows():
+        out[f"calibration.share_above.{r['set']}"] = (float(r["share_above"]), None)
+    return dict(sorted(out.items()))
+
+
+def record_calibration_claims(claims: Any, result: CalibrationResult) -> dict[str, Any]:
+    """Record :func:`calibration_claim_values` with *claims* (a ClaimRecorder); returns name -> value."""
+    return _record(claims, calibration_claim_values(result))
+
+
+def published_match(result: QCAResult) -> dict[str, bool]:
+    """Per solution type, whether its expression equals :data:`PUBLISHED` (SUSTAIN12 on the published conditions only)."""
+    applies = (result.outcome_set == "SUSTAIN12" and len(result.conditions) == len(DEFAULT_CONDITIONS)
+               and set(result.conditions) == set(DEFAULT_CONDITIONS))
+    return {k: (v is not None and applies and same_expression(v, PUBLISHED, result.conditions))
+            for k, v in result.expressions().items()}
+
+
+def solution_paths(result: QCAResult) -> pd.DataFrame:
+    """The paths of the reported solution with their fit: first model (M1, first part) of the
+    intermediate solution, else of the conservative one; the model's own line has cases '(model)'.
+
+    Columns as :func:`solutions_table`; empty when there is no solution.
+    """
+    table = solutions_table(result)
+    for name in ("intermediate", "conservative"):
+        rows = table[(table["solution"] == name) & (table["model"] == "M1")]
+        if len(rows):
+            return rows[rows["part"] == rows["part"].iloc[0]].reset_index(drop=True)
+    return table.iloc[0:0]
+
+
+#: Labels (paper/paper.typ) of the section or table where the paper shows each stage-04 claim.
+_QCA_LABELS: dict[str, str] = {
+    "qca.n_cases": "abstract", "qca.incl_cut": "sec-analysis", "qca.pri_cut": "sec-analysis",
+    "qca.n_cut": "sec-analysis", "qca.published": "sec-introduction",
+    "qca.n_positive_rows": "sec-sufficiency", "qca.n_remainder_rows": "sec-sufficiency",
+    "qca.solution": "sec-sufficiency", "qca.solution_conservative": "sec-sufficiency",
+    "qca.solution_parsimonious": "sec-sufficiency", "qca.matches_published": "sec-sufficiency",
+    "qca.solution.inclS": "sec-sufficiency", "qca.solution.PRI": "sec-sufficiency",
+    "qca.solution.covS": "sec-sufficiency", "qca.table.solution": "tab-solution",
+    "qca.necessity.max_inclN": "sec-necessity", "qca.necessity.max_term": "sec-necessity",
+    "qca.necessity.n_necessary": "sec-necessity",
+    **{f"qca.path{k}.covU": "sec-sufficiency" for k in (1, 2, 3)},
+    **{f"qca.robustness.{c}": "sec-robustness"
+       for c in ("n", "same_as_baseline", "inclS_min", "inclS_max", "covS_min", "covS_max",
+                 "calibration.n", "calibration.same_as_baseline", "cutoffs.n", "cutoffs.same_as_baseline")},
+}
+
+
+def qca_claim_values(result: QCAResult, robustness: dict[str, pd.DataFrame] | None = None,
+                     permutation: PermutationResult | None = None) -> dict[str, tuple[Any, str | None]]:
+    """Stage 04's results the paper prints or a replicator checks: name -> (value, label in the paper).
+
+    Read from the stage's objects, nothing recomputed: the cut-offs and counts
+    of the truth table (``qca.n_cases``, ``qca.incl_cut``, ``qca.n_positive_rows``,
+    ...), the three solution expressions (``qca.solution_conservative``,
+    ``_parsimonious``, ``_intermediate``; ``qca.solution`` is the reported one,
+    intermediate else conservative), whether it matches the published one,
+    the fit of the solution (``qca.solution.inclS|PRI|covS``) and of each path
+    (``qca.path<k>.inclS|PRI|covS|covU``, ``.expression``) with the table
+    ``qca.table.solution``, necessity (highest inclN and its term, number
+    necessary), the robustness shares and fit ranges (``qca.robustness.*``)
+    and the permutation p-values (``qca.permutation.*``).
+    """
+    out: dict[str, Any] = {
+        "qca.n_cases": int(len(result.truth_table.case_names)),
+        "qca.incl_cut": float(result.cutoffs["incl_cut"]), "qca.pri_cut": float(result.cutoffs["pri_cut"]),
+        "qca.n_cut": int(result.cutoffs["n_cut"]),
+        "qca.n_positive_rows": len(result.truth_table.positive_rows),
+        "qca.n_remainder_rows": len(result.truth_table.remainder_rows),
+        "qca.published": PUBLISHED,
+    }
+    exprs = result.expressions()
+    for kind in ("conservative", "parsimonious", "intermediate"):
+        out[f"qca.solution_{kind}"] = exprs[kind] or "no solution"
+    out["qca.solution"] = exprs["intermediate"] or exprs["conservative"] or "no solution"
+    match = published_match(result)
+    out["qca.matches_published"] = ("identical to" if match["intermediate"] or match["conservative"]
+                                    else "different from")
+    rows = solution_paths(result)
+    paths = rows[rows["cases"].astype(str) != "(model)"]
+    model = rows[rows["cases"].astype(str) == "(model)"]
+    for k, (_, r) in enumerate(paths.iterrows(), 1):
+        out[f"qca.path{k}.expression"] = str(r["term"])
+        for col in ("inclS", "PRI", "covS", "covU"):
+            out[f"qca.path{k}.{col}"] = float(r[col])
+    if len(model):
+        for col in ("inclS", "PRI", "covS"):
+            out[f"qca.solution.{col}"] = float(model[col].iloc[0])
+    table = paths[["term", "inclS", "PRI", "covS", "covU"]].rename(columns={"term": "path"})
+    out["qca.table.solution"] = table.set_index("path").astype(float)
+    out["qca.n_paths"] = int(len(paths))
+    nec = result.necessity
+    if len(nec):
+        top = nec.loc[nec["inclN"].astype(float).idxmax()]
+        out["qca.necessity.max_inclN"] = float(top["inclN"])
+        out["qca.necessity.max_term"] = str(top["term"] if "term" in nec.columns else top.iloc[0])
+        out["qca.necessity.n_necessary"] = int(nec["necessary"].astype(str).str.lower().eq("true").sum())
+    if robustness is not None and len(robustness.get("table", ())):
+        rt = robustness["table"].set_index("kind")
+        if "all" in rt.index:
+            for col in ("n", "same_as_baseline", "inclS_min", "inclS_max", "covS_min", "covS_max"):
+                v = rt.at["all", col]
+                out[f"qca.robustness.{col}"] = int(v) if col == "n" else float(v)
+            for col in rt.columns:
+                if str(col).startswith("path") and str(col).endswith("_exact"):
+                    out[f"qca.robustness.{col}"] = float(rt.at["all", col])
+        for kind in ("cutoffs", "calibration", "leave_one_out"):
+            if kind in rt.index:
+                out[f"qca.robustness.{kind}.n"] = int(rt.at[kind, "n"])
+                out[f"qca.robustness.{kind}.same_as_baseline"] = float(rt.at[kind, "same_as_baseline"])
+    if permutation is not None:
+        out["qca.permutation.n_permutations"] = int(permutation.n_permutations)
+        out["qca.permutation.p_fixed"] = float(permutation.p_fixed)
+        out["qca.permutation.p_refit"] = float(permutation.p_refit)
+        out["qca.permutation.p_refit_joint"] = float(permutation.p_refit_joint)
+    return {name: (value, _QCA_LABELS.get(name)) for name, value in sorted(out.items())}
+
+
+def record_qca_claims(claims: Any, result: QCAResult, robustness: dict[str, pd.DataFrame] | None = None,
+                      permutation: PermutationResult | None = None) -> dict[str, Any]:
+    """Record :func:`qca_claim_values` with *claims* (a ClaimRecorder); returns name -> value."""
+    return _record(claims, qca_claim_values(result, robustness, permutation))

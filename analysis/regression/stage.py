@@ -121,3 +121,69 @@ def write_outputs(tables: dict[str, object], directory: str | Path) -> list[Path
     if "summary" in tables:
         written.append(write_json(tables["summary"], directory / "summary.json"))
     return written
+
+
+# --------------------------------------------------------------------------- claims for the paper
+
+#: Labels (paper/paper.typ) of the section or table where the paper shows each stage-05 claim.
+_LABELS: dict[str, str] = {
+    "regression.n_workers": "sec-regression", "regression.n_participants": "sec-regression",
+    "regression.agreement": "sec-regression", "regression.kappa": "sec-regression",
+    "regression.table.coefficients": "tab-coefficients",
+    **{f"regression.category.{c}": "sec-regression" for c in ("both", "neither", "model_only", "QCA_only")},
+    **{f"regression.ols_hc3.LONGMEET.{c}": "sec-regression" for c in ("estimate", "ci_low", "ci_high")},
+    "regression.ols_hc3.INNOV.estimate": "sec-regression", "regression.ols_hc3.SBW.estimate": "sec-regression",
+}
+
+
+def claim_values(tables: dict[str, object]) -> dict[str, tuple[object, str | None]]:
+    """Stage 05's results the paper prints or a replicator checks: name -> (value, label in the paper).
+
+    Read from the tables of :func:`run_regression`, nothing recomputed: for
+    each family of the worker-level main model and each condition,
+    ``regression.<family>.<term>.estimate|ci_low|ci_high|p_value`` and the
+    table ``regression.table.coefficients`` (estimate, SE, CI, p); the R² of
+    the OLS main model; the numbers of workers and participants; the
+    threshold for a high predicted rate, the agreement and Cohen's kappa
+    between the QCA solution and the model, and the number of workers in each
+    category (``regression.category.both|neither|model_only|QCA_only``).
+    """
+    out: dict[str, object] = {}
+    co = tables["worker_coefficients"]
+    main = co[(co["model"] == "main") & (co["term"] != "Intercept")]
+    for _, r in main.iterrows():
+        for col in ("estimate", "ci_low", "ci_high", "p_value"):
+            if col in r:
+                out[f"regression.{r['family']}.{r['term']}.{col}"] = float(r[col])
+    tab = main[["family", "term", "estimate", "std_error", "ci_low", "ci_high", "p_value"]].copy()
+    tab.index = pd.Index(tab["family"].astype(str) + ": " + tab["term"].astype(str))
+    out["regression.table.coefficients"] = tab.drop(columns=["family", "term"]).astype(float)
+    fit = tables.get("worker_fit")
+    if isinstance(fit, pd.DataFrame) and "r2" in fit.columns:
+        ols_main = fit[(fit["family"] == "ols_hc3") & (fit["model"] == "main")]
+        if len(ols_main):
+            out["regression.ols_hc3.main.r2"] = float(ols_main["r2"].iloc[0])
+    summary = tables["summary"]
+    out["regression.n_workers"] = int(summary["n_workers"])
+    out["regression.n_participants"] = int(summary["n_participants"])
+    out["regression.threshold"] = float(summary["threshold"])
+    for k in ("agreement", "kappa"):
+        if k in (summary.get("agreement") or {}):
+            out[f"regression.{k}"] = float(summary["agreement"][k])
+    if "comparison_workers" in tables:
+        cat = tables["comparison_workers"]["category"].astype(str)
+        for c in ("both", "model only", "QCA only", "neither"):
+            out[f"regression.category.{c.replace(' ', '_')}"] = int((cat == c).sum())
+    return {name: (value, _LABELS.get(name)) for name, value in sorted(out.items())}
+
+
+def record_claims(claims: object, tables: dict[str, object]) -> dict[str, object]:
+    """Record :func:`claim_values` with *claims* (an :class:`analysis.claims.ClaimRecorder`); name -> value."""
+    values = {}
+    for name, (value, label) in claim_values(tables).items():
+        if isinstance(value, pd.DataFrame):
+            claims.table(name, value, label=label)
+        else:
+            claims.number(name, value, label=label)
+        values[name] = value
+    return values

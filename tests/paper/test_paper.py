@@ -19,12 +19,43 @@ TEXT = P.TEMPLATE.read_text(encoding="utf-8")
 REFS = P.template_references(TEXT)
 
 #: Column counts of the template's tables (its headers minus the row-label column).
-TABLE_COLUMNS = {"figures.table.reliability": 9, "figures.table.solution": 4, "figures.table.coefficients": 5}
+TABLE_COLUMNS = {"psychometrics.table.reliability": 9, "qca.table.solution": 4, "regression.table.coefficients": 5}
+#: Claim name prefix -> the stage that records it (figures.fig.* by stage 06).
+STAGE_OF = {"psychometrics": "psychometrics", "calibration": "calibration", "qca": "qca",
+            "regression": "regression", "figures": "figures"}
 
 
-def _record_claims(results: Path, figures: Path, skip: set[str] = frozenset()) -> ClaimRecorder:
-    """A claims file with a made-up value for every lookup of the template (numbers distinct)."""
-    rec = ClaimRecorder(stage="figures", results_dir=results, notebook=None, inputs=[])
+class _Recorders:
+    """One ClaimRecorder per stage, chosen by the claim name's prefix (as the stage notebooks record them)."""
+
+    def __init__(self, results: Path):
+        self.by_stage = {st: ClaimRecorder(stage=st, results_dir=results, notebook=None, inputs=[])
+                         for st in sorted(set(STAGE_OF.values()))}
+
+    def _for(self, name: str) -> ClaimRecorder:
+        return self.by_stage[STAGE_OF[name.split(".", 1)[0]]]
+
+    def number(self, name, *a, **k):
+        return self._for(name).number(name, *a, **k)
+
+    def text(self, name, *a, **k):
+        return self._for(name).text(name, *a, **k)
+
+    def table(self, name, *a, **k):
+        return self._for(name).table(name, *a, **k)
+
+    def figure(self, name, *a, **k):
+        return self._for(name).figure(name, *a, **k)
+
+    def save(self) -> None:
+        for r in self.by_stage.values():
+            if r.records:
+                r.save()
+
+
+def _record_claims(results: Path, figures: Path, skip: set[str] = frozenset()) -> _Recorders:
+    """Claims files with a made-up value for every lookup of the template (numbers distinct)."""
+    rec = _Recorders(results)
     for i, name in enumerate(sorted(REFS["n"])):
         if name not in skip:
             rec.number(name, 0.1234567 + i / 1000 if not name.endswith((".n", "n_cases")) else 40 + i)
@@ -135,15 +166,15 @@ def test_template_results_section_has_no_literal_digits():
 
 
 def test_literal_digit_is_found():
-    assert P.literal_digits('consistency 0.93 and #n("figures.qca.path1.inclS")') == ["cy 0.93 an"]
+    assert P.literal_digits('consistency 0.93 and #n("qca.path1.inclS")') == ["cy 0.93 an"]
 
 
 def test_a_missing_claim_is_named(tmp_path):
     results, figures = tmp_path / "results", tmp_path / "figures"
-    _record_claims(results, figures, skip={"figures.reg.kappa", "figures.qca.solution"})
-    with pytest.raises(InputError, match=r"figures\.reg\.kappa") as err:
+    _record_claims(results, figures, skip={"regression.kappa", "qca.solution"})
+    with pytest.raises(InputError, match=r"regression\.kappa") as err:
         P.build_paper(results, figures, tmp_path / "build")
-    assert "figures.qca.solution" in str(err.value)
+    assert "qca.solution" in str(err.value)
     assert not (tmp_path / "build" / "paper.pdf").exists()
 
 
@@ -159,7 +190,8 @@ def test_provenance_lists_each_figure_and_table_with_stage_and_notebook(built):
     claims = {p["claim"] for p in prov}
     assert claims == REFS["fig"] | REFS["tab"]
     for p in prov:
-        assert p["stage"] == "figures"
+        assert p["stage"] == STAGE_OF[p["claim"].split(".", 1)[0]]     # the stage that recorded it
+        assert p["stage"] == "figures" if p["item"] == "figure" else p["stage"] != "figures"
         if p["item"] == "figure":
             assert p["output_sha256"] and len(p["data_sha256"]) == 64
 

@@ -1,0 +1,68 @@
+"""Stage 05 records its own claims: key estimates, the coefficient table and the agreement with the QCA."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from analysis.claims import ClaimRecorder, decode_value
+from analysis.io import read_json
+from analysis.regression.stage import claim_values, record_claims, run_regression
+
+from conftest import write_project
+
+
+@pytest.fixture(scope="module")
+def tables(tmp_path_factory, sim65):
+    tmp = tmp_path_factory.mktemp("claims")
+    raw, processed = write_project(tmp, *sim65)
+    return run_regression("sustain12", processed_dir=processed, raw_dir=raw, results_dir=None)
+
+
+def test_values_are_cells_of_the_stage_tables(tables):
+    vals = {k: v for k, (v, _) in claim_values(tables).items()}
+    co = tables["worker_coefficients"].set_index(["family", "model", "term"])
+    for fam in ("ols_hc3", "fractional_logit"):
+        for term in ("SBW", "INNOV", "CASELOAD", "LONGMEET"):
+            for col in ("estimate", "ci_low", "ci_high", "p_value"):
+                assert vals[f"regression.{fam}.{term}.{col}"] == co.at[(fam, "main", term), col]
+    s = tables["summary"]
+    assert vals["regression.n_workers"] == s["n_workers"] == 65
+    assert vals["regression.n_participants"] == s["n_participants"]
+    assert vals["regression.kappa"] == s["agreement"]["kappa"]
+    assert vals["regression.agreement"] == s["agreement"]["agreement"]
+    counts = [vals[f"regression.category.{c}"] for c in ("both", "neither", "model_only", "QCA_only")]
+    assert sum(counts) == 65
+    assert vals["regression.agreement"] == pytest.approx((counts[0] + counts[1]) / 65)
+    fit = tables["worker_fit"].set_index(["family", "model"])
+    assert vals["regression.ols_hc3.main.r2"] == fit.at[("ols_hc3", "main"), "r2"]
+
+
+def test_coefficient_table_and_labels(tables):
+    vals = claim_values(tables)
+    table, label = vals["regression.table.coefficients"]
+    assert label == "tab-coefficients"
+    assert list(table.columns) == ["estimate", "std_error", "ci_low", "ci_high", "p_value"]
+    assert "ols_hc3: LONGMEET" in table.index and len(table) == 8
+    assert vals["regression.ols_hc3.LONGMEET.estimate"][1] == "sec-regression"
+    assert vals["regression.fractional_logit.SBW.p_value"][1] is None
+
+
+def test_without_calibrated_sets_there_is_no_comparison_claim(tmp_path, sim65):
+    raw, processed = write_project(tmp_path, *sim65)
+    (processed / "calibrated.csv").unlink()
+    vals = claim_values(run_regression("sustain12", processed_dir=processed, raw_dir=raw))
+    assert not any(k.startswith(("regression.category.", "regression.kappa")) for k in vals)
+    assert "regression.n_workers" in vals
+
+
+def test_record_claims_writes_the_stage_file(tables, tmp_path):
+    rec = ClaimRecorder(stage="regression", results_dir=tmp_path, notebook=None, inputs=[])
+    values = record_claims(rec, tables)
+    doc = read_json(rec.save())
+    assert set(doc["claims"]) == set(values)
+    for name, r in doc["claims"].items():
+        if isinstance(values[name], pd.DataFrame):
+            assert r["kind"] == "table"
+        else:
+            assert r["kind"] == "number" and decode_value(r) == values[name]
