@@ -25,7 +25,7 @@ from analysis.qca.expressions import format_term, parse_expression, term_members
 from analysis.qca.sets import memberships
 from analysis.qca.truthtable import parse_outcome
 
-__all__ = ["inclusion_sufficiency", "fit_terms", "model_fit", "pof_sufficiency"]
+__all__ = ["inclusion_sufficiency", "fit_terms", "unique_coverage", "model_fit", "pof_sufficiency"]
 
 
 def inclusion_sufficiency(x: np.ndarray, y: np.ndarray) -> float:
@@ -81,17 +81,31 @@ def fit_terms(m: np.ndarray, y: np.ndarray) -> pd.DataFrame:
     """
     m = np.atleast_2d(np.asarray(m, dtype=float))
     incl, pri, cov = _three(m, y)
+    cov_u = unique_coverage(m, y)
+    return pd.DataFrame({"inclS": incl, "PRI": pri, "covS": cov, "covU": cov_u})
+
+
+def unique_coverage(m: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """covU of every term (rows of *m*) within their union; NaN for a single term.
+
+    covU_t = (sum(min(M, y)) - sum(min(M_-t, y))) / sum(y), with M_-t the
+    union of the other terms, taken for all t at once from prefix and suffix
+    maxima (Dusa 2019, ch. 6; R QCA's ``pof``).
+
+    >>> unique_coverage(np.array([[1.0, 0.0], [1.0, 1.0]]), np.array([1.0, 1.0])).tolist()
+    [0.0, 0.5]
+    """
+    m = np.atleast_2d(np.asarray(m, dtype=float))
     t = m.shape[0]
     if t == 1:
-        cov_u = np.array([np.nan])
-    else:
-        s_all = np.minimum(m.max(axis=0), y).sum()
-        cov_u = np.empty(t)
-        for i in range(t):
-            others = np.delete(m, i, axis=0).max(axis=0)
-            cov_u[i] = (s_all - np.minimum(others, y).sum())
-        cov_u = _ratio(cov_u, y.sum())
-    return pd.DataFrame({"inclS": incl, "PRI": pri, "covS": cov, "covU": cov_u})
+        return np.array([np.nan])
+    s_all = np.minimum(m.max(axis=0), y).sum()
+    prefix = np.maximum.accumulate(m, axis=0)               # union of terms 0..i
+    suffix = np.maximum.accumulate(m[::-1], axis=0)[::-1]   # union of terms i..t-1
+    others = np.empty_like(m)
+    others[0], others[-1] = suffix[1], prefix[-2]
+    others[1:-1] = np.maximum(prefix[:-2], suffix[2:])
+    return _ratio(s_all - np.minimum(others, y).sum(axis=1), y.sum())
 
 
 def pof_sufficiency(data: pd.DataFrame, expression: str | Sequence[Sequence[int]],

@@ -263,8 +263,187 @@ def _enumerate_block(cover: np.ndarray, size: int, max_count: int, max_nodes: in
     return sorted(found), state["complete"]
 
 
+class _CountBudget(Exception):
+    """The exact count of a block needed more memoised states than allowed."""
+
+
+def _bits(x: int):
+    while x:
+        low = x & -x
+        yield low.bit_length() - 1
+        x ^= low
+
+
+class _CoverCounter:
+    """Exact numbers of minimum covers of a chart, by memoised search over bitsets.
+
+    ``count(U, A, b)``: how many sets of *b* PIs taken from *A* (bitset of PIs)
+    cover the columns *U* (bitset), when no cover of U from A is smaller than b
+    (true of every state reached from a minimum cover: the PIs chosen so far
+    plus a smaller cover would beat the minimum). Hence a PI that covers none
+    of U can be dropped from A, independent groups of columns (no PI of A
+    spans two) each take exactly their own minimum (the count is the product),
+    and on one group the covers are split by the first PI, in order, that
+    covers the column with fewest candidates (each cover counted once). States
+    (U, A restricted to U's PIs, b) are memoised; more than *max_states* of
+    them raise :class:`_CountBudget` (the search never hangs).
+    """
+
+    def __init__(self, cover: np.ndarray, max_states: int) -> None:
+        p, c = cover.shape
+        self.p, self.c = p, c
+        self.cols = [sum(1 << int(j) for j in np.flatnonzero(cover[i])) for i in range(p)]
+        self.cand = [sum(1 << int(i) for i in np.flatnonzero(cover[:, j])) for j in range(c)]
+        self.last = [int(np.flatnonzero(cover[:, j])[-1]) for j in range(c)]
+        self.memo: dict[tuple[int, int, int], int] = {}
+        self.max_states = max_states
+
+    def _lower_bound(self, U: int, A: int) -> int:
+        cand = self.cand
+        sizes = sorted(((cand[j] & A).bit_count(), j) for j in _bits(U))
+        used = lb = 0
+        for _, j in sizes:
+            m = cand[j] & A
+            if not m & used:
+                lb += 1
+                used |= m
+        return lb
+
+    def _components(self, U: int, A: int) -> list[tuple[int, int]]:
+        cand, cols = self.cand, self.cols
+        comps = []
+        rem = U
+        while rem:
+            comp = frontier = rem & -rem
+            pis = 0
+            while frontier:
+                new_p = 0
+                for j in _bits(frontier):
+                    new_p |= cand[j]
+                new_p &= A & ~pis
+                pis |= new_p
+                new_c = 0
+                for q in _bits(new_p):
+                    new_c |= cols[q]
+                frontier = new_c & U & ~comp
+                comp |= frontier
+            comps.append((comp, pis))
+            rem &= ~comp
+        return comps
+
+    def count(self, U: int, A: int, b: int) -> int:
+        if U == 0:
+            return int(b == 0)
+        if b <= 0:
+            return 0
+        cand = self.cand
+        touch = 0
+        best_n, best_j = None, -1
+        for j in _bits(U):
+            cj = cand[j] & A
+            if not cj:
+                return 0
+            touch |= cj
+            n = cj.bit_count()
+            if best_n is None or n < best_n:
+                best_n, best_j = n, j
+        A &= touch
+        key = (U, A, b)
+        got = self.memo.get(key)
+        if got is not None:
+            return got
+        if len(self.memo) >= self.max_states:
+            raise _CountBudget
+        if self._lower_bound(U, A) > b:
+            total = 0
+        else:
+            comps = self._components(U, A)
+            if len(comps) > 1:
+                total, need = 1, 0
+                for cu, ca in comps:
+                    bk, n = self._lower_bound(cu, ca), 0
+                    while need + bk <= b:
+                        n = self.count(cu, ca, bk)
+                        if n:
+                            break
+                        bk += 1
+                    need += bk
+                    if need > b or not n:
+                        total = 0
+                        break
+                    total *= n
+                if need != b:
+                    total = 0
+            else:
+                total, excluded = 0, 0
+                for q in _bits(cand[best_j] & A):
+                    bit = 1 << q
+                    total += self.count(U & ~self.cols[q], A & ~excluded & ~bit, b - 1)
+                    excluded |= bit
+        self.memo[key] = total
+        return total
+
+    def first_covers(self, size: int, limit: int) -> list[tuple[int, ...]]:
+        """The first *limit* covers of *size* PIs in lexicographic order (size is the minimum)."""
+        full_a = (1 << self.p) - 1
+        out: list[tuple[int, ...]] = []
+        cols, last = self.cols, self.last
+        chosen: list[int] = []
+
+        def walk(U: int, i: int, b: int) -> None:
+            if U == 0:
+                out.append(tuple(chosen))
+                return
+            stop = min(last[j] for j in _bits(U))   # the column with the earliest last PI
+            for q in range(i, stop + 1):
+                if len(out) >= limit:
+                    return
+                if not cols[q] & U:
+                    continue
+                rest = U & ~cols[q]
+                after = full_a & ~((1 << (q + 1)) - 1)
+                if self.count(rest, after, b - 1):
+                    chosen.append(q)
+                    walk(rest, q + 1, b - 1)
+                    chosen.pop()
+
+        walk((1 << self.c) - 1, 0, size)
+        return out
+
+
+def _merge_first(forced: tuple[int, ...], parts: list[list[tuple[int, ...]]], limit: int
+                 ) -> list[tuple[int, ...]]:
+    """The first *limit* models (forced PIs plus one cover per block) in lexicographic order.
+
+    Each block's covers are sorted and their index sets are disjoint, so a
+    model grows in the order when one block's cover is replaced by a later one:
+    the first models are popped from a heap, best first, starting from every
+    block's first cover (the usual frontier walk over a product of sorted lists).
+    """
+    import heapq
+
+    def model(idx: tuple[int, ...]) -> tuple[int, ...]:
+        return tuple(sorted(forced + tuple(i for k, j in enumerate(idx) for i in parts[k][j])))
+
+    start = (0,) * len(parts)
+    heap = [(model(start), start)]
+    seen = {start}
+    out: list[tuple[int, ...]] = []
+    while heap and len(out) < limit:
+        mdl, idx = heapq.heappop(heap)
+        out.append(mdl)
+        for k in range(len(parts)):
+            if idx[k] + 1 < len(parts[k]):
+                nxt = idx[:k] + (idx[k] + 1,) + idx[k + 1:]
+                if nxt not in seen:
+                    seen.add(nxt)
+                    heapq.heappush(heap, (model(nxt), nxt))
+    return out
+
+
 def solve_chart(cover: np.ndarray, max_models: int = 1000, max_count: int | None = None,
-                max_nodes: int = 20_000) -> ChartResult:
+                max_nodes: int = 20_000, exact_count: bool = False,
+                max_states: int = 5_000) -> ChartResult:
     """Every cover of the columns with the fewest PIs (rows of *cover*: PIs x columns).
 
     The chart is first reduced (a column whose PIs include all the PIs of
@@ -273,22 +452,36 @@ def solve_chart(cover: np.ndarray, max_models: int = 1000, max_count: int | None
     integer programming), the number of minimal covers the product of the
     blocks' numbers, and the models are combined from the blocks' covers.
 
+    With ``exact_count`` (what :func:`minimize` uses) each block's number of
+    minimum covers is counted exactly by a memoised search (:class:`_CoverCounter`),
+    however large, and only the first ``max_models`` models in R's order are
+    listed (``complete`` True, ``capped`` when more exist). A block whose count
+    needs more than ``max_states`` memoised states is listed by branch and
+    bound instead, and ``complete`` is False: ``n_models`` is then a lower bound
+    (the exact count was not feasible within the budget).
+
     Parameters
     ----------
     cover : bool array, cover[p, c] when PI p covers column c.
     max_models : how many models to keep (the first in R's order among those listed).
-    max_count : most covers enumerated per block (default max_models + 1: beyond
-        that the total is known to exceed max_models; ``n_models`` is then a
-        lower bound and ``complete`` False).
+    max_count : most covers enumerated per block by branch and bound (default
+        max_models + 1: beyond that the total is known to exceed max_models;
+        ``n_models`` is then a lower bound and ``complete`` False).
     max_nodes : branch-and-bound node budget over all blocks (roughly 1 s per 20,000
         nodes): the search never hangs; when it is spent, the covers listed so far
         (at least the integer program's one) are returned with ``complete`` False.
+    exact_count : count every block's minimum covers exactly (see above).
+    max_states : memoised states allowed per block for the exact count.
 
     Examples
     --------
     >>> r = solve_chart(np.array([[1, 1, 0], [0, 1, 1], [1, 0, 1], [0, 0, 1]], dtype=bool))
     >>> r.min_size, r.models, r.n_models
     (2, [(0, 1), (0, 2), (0, 3), (1, 2)], 4)
+    >>> cycle = np.eye(9, dtype=bool) | np.roll(np.eye(9, dtype=bool), 1, axis=1)
+    >>> r = solve_chart(cycle, max_models=3, exact_count=True)
+    >>> r.min_size, r.models, r.n_models, r.complete, r.capped
+    (5, [(0, 1, 3, 5, 7), (0, 2, 3, 5, 7), (0, 2, 4, 5, 7)], 9, True, True)
     """
     cover = np.asarray(cover, dtype=bool)
     p, c = cover.shape
@@ -321,6 +514,19 @@ def solve_chart(cover: np.ndarray, max_models: int = 1000, max_count: int | None
     for pis, bcols in (_components(reduced) if reduced.shape[1] else []):
         sub = reduced[np.ix_(pis, bcols)]
         size, one = _min_cover(sub)
+        covers: list[tuple[int, ...]] = []
+        if exact_count:
+            counter = _CoverCounter(sub, max_states)
+            try:
+                n_block = counter.count((1 << sub.shape[1]) - 1, (1 << sub.shape[0]) - 1, size)
+                covers = counter.first_covers(size, max_models)
+            except _CountBudget:
+                covers = []
+            if covers:
+                total += size
+                count *= n_block
+                block_covers.append([tuple(int(pis[i]) for i in cv) for cv in covers])
+                continue
         covers, done = _enumerate_block(sub, size, max_count, max(max_nodes - nodes_used, 1000))
         nodes_used += _enumerate_block.last_nodes  # type: ignore[attr-defined]
         if not covers:   # node budget spent before a cover was listed: keep the ILP's cover
@@ -329,13 +535,16 @@ def solve_chart(cover: np.ndarray, max_models: int = 1000, max_count: int | None
         count *= len(covers)
         complete &= done
         block_covers.append([tuple(int(pis[i]) for i in cv) for cv in covers])
-    # combine blocks: enough products to pick the first max_models in R's order
-    import itertools
-    limit = 20 * max_models
-    models = []
-    for combo in itertools.islice(itertools.product(*block_covers), limit):
-        models.append(tuple(sorted(i for part in combo for i in part)))
-    models.sort()
+    if exact_count and complete:
+        models = _merge_first(block_covers[0][0], block_covers[1:], max_models)
+    else:
+        # combine blocks: enough products to pick the first max_models in R's order
+        import itertools
+        limit = 20 * max_models
+        models = []
+        for combo in itertools.islice(itertools.product(*block_covers), limit):
+            models.append(tuple(sorted(i for part in combo for i in part)))
+        models.sort()
     capped = (not complete) or count > max_models
     return ChartResult(total, models[:max_models], count, complete, capped, essential)
 
@@ -376,7 +585,7 @@ def _solve(tt, include: str, on_rows: list[int], dont_care: set[int], row_dom: b
     cover = cover_matrix(pis, on_cfg)
     keep = row_dominance(cover) if row_dom else np.arange(pis.shape[0])
     pis, cover = pis[keep], cover[keep]
-    chart = solve_chart(cover, max_models=max_models)
+    chart = solve_chart(cover, max_models=max_models, exact_count=True)
     terms = [tuple(int(v) for v in t) for t in pis]
     # R calls "essential" the PIs found in every minimal model (with one model: all of its terms)
     essential = {terms[i] for i in set.intersection(*(set(m) for m in chart.models))} \
@@ -389,19 +598,27 @@ def _solve(tt, include: str, on_rows: list[int], dont_care: set[int], row_dom: b
     rem_cfg = row_configs_cached(tt, tuple(rem_sorted))
     cover_rows: dict = {}
     term_cases: dict = {}
-    for i in used:
+    pos_set = set(tt.positive_rows)
+    rem_arr = np.asarray(rem_sorted, dtype=np.int64)
+    rem_cover = (cover_matrix(pis[used], rem_cfg) if rem_sorted and used
+                 else np.zeros((len(used), len(rem_sorted)), bool))
+    for n_used, i in enumerate(used):
         t = terms[i]
-        rows_rem = cover_matrix(pis[i:i + 1], rem_cfg)[0] if rem_sorted else np.zeros(0, bool)
-        cover_rows[t] = {r for r, b in zip(rem_sorted, rows_rem) if b}
-        covered_pos = [r for r, b in zip(on_rows, cover[i]) if b and r in set(tt.positive_rows)]
+        cover_rows[t] = {int(r) for r in rem_arr[rem_cover[n_used]]}
+        covered_pos = [r for r, b in zip(on_rows, cover[i]) if b and r in pos_set]
         term_cases[t] = "; ".join(",".join(tt.row_cases(r)) for r in sorted(covered_pos))
-    models = [build_model(f"M{n}", [terms[i] for i in mdl], essential, tt, term_m, term_cases,
-                          remainders, cover_rows) for n, mdl in enumerate(chart.models, 1)]
+    labels = {terms[i]: tt.format_term(terms[i]) for i in used}
     if used:
         pi_fit = fit_terms(np.vstack([term_m[terms[i]] for i in used]), tt.y)
     else:  # pragma: no cover - a chart always has a model
         pi_fit = fit_terms(np.zeros((1, tt.X.shape[0])), tt.y).iloc[:0]
-    pi_fit.index = [tt.format_term(terms[i]) for i in used]
+    pi_fit.index = [labels[terms[i]] for i in used]
+    # inclS, PRI, covS of a term do not depend on the model: computed once, per PI
+    fit3 = {terms[i]: (float(a), float(b), float(c)) for i, a, b, c in
+            zip(used, pi_fit["inclS"], pi_fit["PRI"], pi_fit["covS"])}
+    models = [build_model(f"M{n}", [terms[i] for i in mdl], essential, tt, term_m, term_cases,
+                          remainders, cover_rows, term_labels=labels, term_fit3=fit3)
+              for n, mdl in enumerate(chart.models, 1)]
     return Solution(truth_table=tt, solution_type=solution_type, include=include,
                     columns=list(on_rows), prime_implicants=terms, pi_cover=cover,
                     essential=[t for t in terms if t in essential], models=models,

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.qca.expressions import Term
-from analysis.qca.fit import fit_terms, model_fit
+from analysis.qca.fit import fit_terms, model_fit, unique_coverage
 from analysis.qca.truthtable import TOL, TruthTable, row_configs
 
 __all__ = ["Model", "Solution"]
@@ -243,12 +243,26 @@ class Solution:
 
 def build_model(name: str, terms: list[Term], essential: set[Term], tt: TruthTable,
                 term_m: dict[Term, np.ndarray], term_cases: dict[Term, str],
-                remainders: set[int], cover_rows: dict[Term, set[int]]) -> Model:
-    """Assemble a :class:`Model` with its fit (used by :mod:`analysis.qca.minimize`)."""
+                remainders: set[int], cover_rows: dict[Term, set[int]],
+                term_labels: dict[Term, str] | None = None,
+                term_fit3: dict[Term, tuple[float, float, float]] | None = None) -> Model:
+    """Assemble a :class:`Model` with its fit (used by :mod:`analysis.qca.minimize`).
+
+    *term_labels* and *term_fit3* (inclS, PRI, covS of each term, which do not
+    depend on the model) may be computed once for all the models of a chart;
+    covU and the model's fit are computed here (:func:`analysis.qca.fit.fit_terms`).
+    """
     m = np.vstack([term_m[t] for t in terms])
-    tf = fit_terms(m, tt.y)
-    labels = [tt.format_term(t) for t in terms]
-    tf.index = labels
+    labels = ([term_labels[t] for t in terms] if term_labels is not None
+              else [tt.format_term(t) for t in terms])
+    if term_fit3 is None:
+        tf = fit_terms(m, tt.y)
+        tf.index = labels
+    else:
+        three = [term_fit3[t] for t in terms]
+        tf = pd.DataFrame({"inclS": [v[0] for v in three], "PRI": [v[1] for v in three],
+                           "covS": [v[2] for v in three], "covU": unique_coverage(m, tt.y)},
+                          index=labels)
     sa = sorted(set().union(*(cover_rows[t] for t in terms)) & remainders)
     return Model(name=name, terms=list(terms), labels=labels, essential=[t in essential for t in terms],
                  fit=model_fit(m, tt.y), term_fit=tf, cases=[term_cases[t] for t in terms],
