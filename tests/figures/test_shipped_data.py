@@ -36,7 +36,21 @@ def run_dirs(tmp_path_factory) -> tuple[Path, Path]:
     rob = qca_stage.robustness_analysis(cal, qres, n_jobs=1, cross_calibration_with_cutoffs=False,
                                         leave_one_out=False, shifts=(-0.1, 0.1))
     qca_stage.write_qca(qres, results, robustness=rob)
-    run_regression("sustain12", processed_dir=processed, raw_dir=RAW_DIR, results_dir=results, seed=1)
+    tables = run_regression("sustain12", processed_dir=processed, raw_dir=RAW_DIR, results_dir=results, seed=1)
+    # each stage records its own claims, as notebooks 02-05 do (the paper looks them up)
+    from analysis.claims import ClaimRecorder
+    from analysis.regression.stage import record_claims as record_regression_claims
+
+    def recorder(stage):
+        return ClaimRecorder(stage=stage, results_dir=results, notebook=None, inputs=[])
+
+    for stage, record in (("psychometrics", lambda r: psychometrics.record_claims(r, res)),
+                          ("calibration", lambda r: qca_stage.record_calibration_claims(r, cal)),
+                          ("qca", lambda r: qca_stage.record_qca_claims(r, qres, robustness=rob)),
+                          ("regression", lambda r: record_regression_claims(r, tables))):
+        rec = recorder(stage)
+        record(rec)
+        rec.save()
     return processed, results
 
 
@@ -66,21 +80,20 @@ def test_xy_plot_of_the_shipped_solution_prints_stage_04_fit(run_dirs):
     assert np.minimum(x, y.to_numpy()).sum() / x.sum() == pytest.approx(fit.loc["solution", "inclS"], rel=1e-9)
 
 
-def test_stage_06_records_every_value_the_paper_looks_up(run_dirs):
-    """paper_claims on the shipped data gives every number, text and table the template needs, of the right kind."""
+def test_stages_record_every_value_the_paper_looks_up(run_dirs):
+    """Stages 02-05 (their claim helpers) record every number, text and table the template needs, of the right kind."""
     from analysis import paper as P
+    from analysis.claims import decode_value, load_claims
 
-    processed, results = run_dirs
-    values = P.paper_claims(F.load_stage_inputs(processed, results))
+    _, results = run_dirs
+    claims = load_claims(results / "claims")
     refs = P.template_references(P.TEMPLATE.read_text(encoding="utf-8"))
-    for name in refs["n"]:
-        assert name in values and isinstance(values[name], (int, float)) and not isinstance(values[name], bool), name
-    for name in refs["s"] | refs["expr"]:
-        assert isinstance(values.get(name), str), name
-    for name in refs["tab"]:
-        assert isinstance(values.get(name), pd.DataFrame), name
-    assert values["figures.qca.matches_published"] == "identical to"
-    assert values["figures.qca.n_cases"] == 65
+    for fn in ("n", "s", "expr", "tab"):
+        for name in refs[fn]:
+            assert name in claims and claims[name]["kind"] == P.LOOKUPS[fn], name
+            assert claims[name]["stage"] == name.split(".", 1)[0], name
+    assert decode_value(claims["qca.matches_published"]) == "identical to"
+    assert decode_value(claims["qca.n_cases"]) == 65
 
 
 def test_notebook_06_and_the_paper_on_the_shipped_data(run_dirs, tmp_path):
