@@ -89,8 +89,9 @@ def unique_coverage(m: np.ndarray, y: np.ndarray) -> np.ndarray:
     """covU of every term (rows of *m*) within their union; NaN for a single term.
 
     covU_t = (sum(min(M, y)) - sum(min(M_-t, y))) / sum(y), with M_-t the
-    union of the other terms, taken for all t at once from prefix and suffix
-    maxima (Dusa 2019, ch. 6; R QCA's ``pof``).
+    union of the other terms, taken for all t at once: M_-t equals M except in the
+    cases where t alone reaches the maximum, where it is the largest value
+    below it (Dusa 2019, ch. 6; R QCA's ``pof``).
 
     >>> unique_coverage(np.array([[1.0, 0.0], [1.0, 1.0]]), np.array([1.0, 1.0])).tolist()
     [0.0, 0.5]
@@ -99,12 +100,12 @@ def unique_coverage(m: np.ndarray, y: np.ndarray) -> np.ndarray:
     t = m.shape[0]
     if t == 1:
         return np.array([np.nan])
-    s_all = np.minimum(m.max(axis=0), y).sum()
-    prefix = np.maximum.accumulate(m, axis=0)               # union of terms 0..i
-    suffix = np.maximum.accumulate(m[::-1], axis=0)[::-1]   # union of terms i..t-1
-    others = np.empty_like(m)
-    others[0], others[-1] = suffix[1], prefix[-2]
-    others[1:-1] = np.maximum(prefix[:-2], suffix[2:])
+    top = m.max(axis=0)
+    s_all = np.minimum(top, y).sum()
+    at_top = m == top
+    alone = at_top & (at_top.sum(axis=0) == 1)               # t is the only term at the maximum
+    second = np.where(at_top, -np.inf, m).max(axis=0)        # largest value below the maximum
+    others = np.where(alone, second, top)
     return _ratio(s_all - np.minimum(others, y).sum(axis=1), y.sum())
 
 

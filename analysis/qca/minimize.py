@@ -9,14 +9,21 @@ with ``F[t]`` false; primes are implicants none of whose one-literal-shorter
 terms is an implicant (Quine 1952; McCluskey 1956: the same set of prime
 implicants that iterated merging yields, computed without pairwise merging).
 
-Prime-implicant chart. Columns are the positive rows. The minimum number of
-prime implicants that cover all columns is found by integer programming
-(``scipy.optimize.milp``: min sum x_p s.t. sum_{p covers c} x_p >= 1); then
-every cover of that size is enumerated by branch and bound (each cover once:
-branch on the PIs of the column with fewest candidates, excluding the PIs of
-earlier branches), up to ``max_models`` stored models and a node budget, so
-the search never hangs. R QCA's rule for ties: every cover with the fewest PIs,
-whatever their numbers of literals (Dusa 2019, ch. 8).
+Prime-implicant chart. Columns are the positive rows. The chart is reduced
+(dominated columns dropped, essential PIs taken out) and split into
+independent blocks. In each block the minimum number of prime implicants
+that cover all columns is found by integer programming (``scipy.optimize.milp``
+on the undominated PIs: min sum x_p s.t. sum_{p covers c} x_p >= 1); the
+number of covers of that size is then counted exactly by a memoised search
+over bitsets (covers split by the PI that covers the column with fewest
+candidates; independent groups of columns multiply), and the first
+``max_models`` covers in R's order are listed with the count as an oracle (no
+dead ends). The number of minimal models is the product over blocks, however
+large. A block whose count would need more than a budget of memoised states
+is listed by branch and bound under a node budget instead, and the result
+says so (``complete`` False: the count is a lower bound); the search never
+hangs. R QCA's rule for ties: every cover with the fewest PIs, whatever their
+numbers of literals (Dusa 2019, ch. 8).
 """
 
 from __future__ import annotations
@@ -697,7 +704,8 @@ def minimize(tt, include: str = "", dir_exp=None, row_dom: bool = False,
     dir_exp : directional expectations (list of literals or conjunctions, or
         one comma-separated string); implies the intermediate solution.
     row_dom : remove dominated prime implicants before solving the chart.
-    max_models : most models listed (the exact number is ``n_models``).
+    max_models : most models listed (the exact number is ``n_models``; a lower bound when
+        the solution says ``complete`` False, an exact count being out of reach).
 
     Returns
     -------
