@@ -633,8 +633,10 @@ def _solve(tt, include: str, on_rows: list[int], dont_care: set[int], row_dom: b
     term_cases: dict = {}
     pos_set = set(tt.positive_rows)
     rem_arr = np.asarray(rem_sorted, dtype=np.int64)
-    rem_cover = (cover_matrix(pis[used], rem_cfg) if rem_sorted and used
-                 else np.zeros((len(used), len(rem_sorted)), bool))
+    rem_cover = np.zeros((len(used), len(rem_sorted)), bool)
+    if rem_sorted:
+        for c0 in range(0, len(used), 64):      # chunks bound the memory (PIs x remainders x k)
+            rem_cover[c0:c0 + 64] = cover_matrix(pis[used[c0:c0 + 64]], rem_cfg)
     for n_used, i in enumerate(used):
         t = terms[i]
         cover_rows[t] = {int(r) for r in rem_arr[rem_cover[n_used]]}
