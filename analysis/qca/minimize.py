@@ -553,7 +553,7 @@ def solve_chart(cover: np.ndarray, max_models: int = 1000, max_count: int | None
             try:
                 n_block = counter.count((1 << sub.shape[1]) - 1, (1 << sub.shape[0]) - 1, size)
                 covers = counter.first_covers(size, max_models)
-            except _CountBudget:
+            except (_CountBudget, RecursionError):   # budget spent, or too deep for Python
                 covers = []
             if covers:
                 total += size
