@@ -422,6 +422,24 @@ class ClaimRecorder:
                   {"path": _rel(path), "output": _rel(path)})
         return sha
 
+    def record_values(self, values: dict[str, tuple[Any, str | None]]) -> dict[str, Any]:
+        """Record name -> (value, label in the paper): DataFrames as tables, strings as
+        text, anything else as a number, with the default tolerances; returns name -> value.
+
+        The stage modules build such mappings from their result objects
+        (e.g. :func:`analysis.qca_stage.qca_claim_values`).
+        """
+        out = {}
+        for name, (value, label) in values.items():
+            if isinstance(value, (pd.DataFrame, pd.Series)):
+                self.table(name, value, label=label)
+            elif isinstance(value, str):
+                self.text(name, value, label=label)
+            else:
+                self.number(name, value, label=label)
+            out[name] = value
+        return out
+
     # ----------------------------------------------------------------- save
 
     def resolve_cells(self) -> None:

@@ -1013,11 +1013,4 @@ def record_claims(claims: Any, results: StageResults) -> dict[str, Any]:
 
     Numbers with ``claims.number``, DataFrames with ``claims.table``, each with its label.
     """
-    values = {}
-    for name, (value, label) in claim_values(results).items():
-        if isinstance(value, pd.DataFrame):
-            claims.table(name, value, label=label)
-        else:
-            claims.number(name, value, label=label)
-        values[name] = value
-    return values
+    return claims.record_values(claim_values(results))

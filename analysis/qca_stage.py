@@ -672,20 +672,6 @@ def write_qca(result: QCAResult, results_dir: str | Path, *, robustness: dict[st
 
 # --------------------------------------------------------------------------- claims for the paper
 
-def _record(claims: Any, values: dict[str, tuple[Any, str | None]]) -> dict[str, Any]:
-    """Record name -> (value, label) with *claims*: DataFrames as tables, str as text, else numbers."""
-    out = {}
-    for name, (value, label) in values.items():
-        if isinstance(value, pd.DataFrame):
-            claims.table(name, value, label=label)
-        elif isinstance(value, str):
-            claims.text(name, value, label=label)
-        else:
-            claims.number(name, value, label=label)
-        out[name] = value
-    return out
-
-
 def calibration_claim_values(result: CalibrationResult) -> dict[str, tuple[Any, str | None]]:
     """Stage 03's results a replicator checks: name -> (value, label in the paper).
 
@@ -709,7 +695,7 @@ def calibration_claim_values(result: CalibrationResult) -> dict[str, tuple[Any, 
 
 def record_calibration_claims(claims: Any, result: CalibrationResult) -> dict[str, Any]:
     """Record :func:`calibration_claim_values` with *claims* (a ClaimRecorder); returns name -> value."""
-    return _record(claims, calibration_claim_values(result))
+    return claims.record_values(calibration_claim_values(result))
 
 
 def published_match(result: QCAResult) -> dict[str, bool]:
@@ -825,4 +811,4 @@ def qca_claim_values(result: QCAResult, robustness: dict[str, pd.DataFrame] | No
 def record_qca_claims(claims: Any, result: QCAResult, robustness: dict[str, pd.DataFrame] | None = None,
                       permutation: PermutationResult | None = None) -> dict[str, Any]:
     """Record :func:`qca_claim_values` with *claims* (a ClaimRecorder); returns name -> value."""
-    return _record(claims, qca_claim_values(result, robustness, permutation))
+    return claims.record_values(qca_claim_values(result, robustness, permutation))

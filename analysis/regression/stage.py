@@ -179,11 +179,4 @@ def claim_values(tables: dict[str, object]) -> dict[str, tuple[object, str | Non
 
 def record_claims(claims: object, tables: dict[str, object]) -> dict[str, object]:
     """Record :func:`claim_values` with *claims* (an :class:`analysis.claims.ClaimRecorder`); name -> value."""
-    values = {}
-    for name, (value, label) in claim_values(tables).items():
-        if isinstance(value, pd.DataFrame):
-            claims.table(name, value, label=label)
-        else:
-            claims.number(name, value, label=label)
-        values[name] = value
-    return values
+    return claims.record_values(claim_values(tables))
