@@ -594,6 +594,8 @@ def _term_memberships(tt, term: tuple[int, ...]) -> np.ndarray:
             lit = (x == v).astype(float)
         else:
             lit = x if v == 1 else 1.0 - x
+        if tt.dont_care is not None:     # a "-" case is in neither X nor ~X
+            lit = np.where(tt.dont_care[:, j], 0.0, lit)
         m = np.minimum(m, lit)
     return m
 
@@ -612,10 +614,25 @@ def _solve(tt, include: str, on_rows: list[int], dont_care: set[int], row_dom: b
     from analysis.qca.fit import fit_terms
 
     n_total = int(np.prod(tt.noflevels))
-    forbidden = sorted(set(range(1, n_total + 1)) - set(on_rows) - dont_care)
-    pis = prime_implicants(tt.noflevels, on_rows, forbidden)
-    on_cfg = row_configs_cached(tt, tuple(on_rows))
+    if tt.temporal:
+        # columns: the observed positive rows, "-" = -1 in their numbers and configurations;
+        # the rows to cover are their expansions; a PI covers a column when it covers every expansion
+        codes = tt.minimization_codes(on_rows)
+        order = sorted(range(len(on_rows)), key=lambda i: codes[i])
+        on_rows = [on_rows[i] for i in order]
+        columns = [codes[i] for i in order]
+        on_cfg = tt.row_config(on_rows)
+        on_bin = sorted(tt.expansions(on_rows))
+    else:
+        columns = list(on_rows)
+        on_cfg = row_configs_cached(tt, tuple(on_rows))
+        on_bin = list(on_rows)
+    forbidden = sorted(set(range(1, n_total + 1)) - set(on_bin) - dont_care)
+    pis = prime_implicants(tt.noflevels, on_bin, forbidden)
     cover = cover_matrix(pis, on_cfg)
+    if tt.temporal:     # a PI covering only some expansions of a "-" row covers no column
+        useful = cover.any(axis=1)
+        pis, cover = pis[useful], cover[useful]
     keep = row_dominance(cover) if row_dom else np.arange(pis.shape[0])
     pis, cover = pis[keep], cover[keep]
     chart = solve_chart(cover, max_models=max_models, exact_count=True)
@@ -624,7 +641,7 @@ def _solve(tt, include: str, on_rows: list[int], dont_care: set[int], row_dom: b
     essential = {terms[i] for i in set.intersection(*(set(m) for m in chart.models))} \
         if chart.models else set()
 
-    remainders = set(tt.remainder_rows)
+    remainders = set(tt.remainder_rows) if not tt.temporal else _temporal_remainders(tt, columns)
     rem_sorted = sorted(remainders)
     used = sorted({i for mdl in chart.models for i in mdl})
     term_m = {terms[i]: _term_memberships(tt, terms[i]) for i in used}
@@ -655,10 +672,28 @@ def _solve(tt, include: str, on_rows: list[int], dont_care: set[int], row_dom: b
                           remainders, cover_rows, term_labels=labels, term_fit3=fit3)
               for n, mdl in enumerate(chart.models, 1)]
     return Solution(truth_table=tt, solution_type=solution_type, include=include,
-                    columns=list(on_rows), prime_implicants=terms, pi_cover=cover,
+                    columns=columns, prime_implicants=terms, pi_cover=cover,
                     essential=[t for t in terms if t in essential], models=models,
                     n_models=chart.n_models, complete=chart.complete, capped=chart.capped,
                     pi_fit=pi_fit, pi_cases=[term_cases[terms[i]] for i in used], row_dom=row_dom)
+
+
+def _observed_binary(tt) -> tuple[set[int], set[int], set[int]]:
+    """Expansions (binary row numbers) of the positive, negative and contradictory rows."""
+    return (tt.expansions(tt.positive_rows), tt.expansions(tt.negative_rows),
+            tt.expansions(tt.contradiction_rows))
+
+
+def _temporal_remainders(tt, columns: list[int]) -> set[int]:
+    """Rows counted as simplifying assumptions when a condition holds "-".
+
+    Binary rows that are not expansions of an observed row, plus the expansions of
+    a positive "-" row that are not themselves a column's number (R QCA lists
+    those as simplifying assumptions: rows 26 and 28 for (1,1,0,-,1) in the RS data).
+    """
+    pos, neg, con = _observed_binary(tt)
+    all_rows = set(range(1, int(np.prod(tt.noflevels)) + 1))
+    return (all_rows - pos - neg - con) | (pos - set(columns) - neg - con)
 
 
 def row_configs_cached(tt, rows: tuple[int, ...]) -> np.ndarray:
@@ -733,8 +768,18 @@ def minimize(tt, include: str = "", dir_exp=None, row_dom: bool = False,
     include = _parse_include(include)
     if dir_exp:
         include = include or "?"
+    all_rem = set(tt.remainder_rows)
     contra = set(tt.contradiction_rows) if "C" in include else set()
-    rem = set(tt.remainder_rows) if "?" in include else set()
+    if tt.temporal:     # minimisation works on binary rows: a "-" row stands for all its values
+        b_pos, b_neg, b_con = _observed_binary(tt)
+        clash = sorted(b_pos & (b_neg | (b_con if not contra else set())))
+        if clash:
+            raise InputError(f"outcome {tt.outcome}: the positive rows with a '-' value stand for "
+                             f"row(s) {clash}, also observed as negative or contradictory; "
+                             "cannot minimise")
+        all_rem = set(range(1, int(np.prod(tt.noflevels)) + 1)) - b_pos - b_neg - b_con
+        contra = b_con if contra else set()
+    rem = all_rem if "?" in include else set()
     pos = list(tt.positive_rows)
     if not dir_exp:
         kind = "parsimonious" if "?" in include else "conservative"
@@ -743,7 +788,7 @@ def minimize(tt, include: str = "", dir_exp=None, row_dom: bool = False,
     from analysis.qca.solution import Solution
     exp = _expectations(dir_exp, tt.conditions)
     cons = _solve(tt, "", pos, contra, row_dom, max_models, "conservative")
-    pars = _solve(tt, "?" + (",C" if contra else ""), pos, set(tt.remainder_rows) | contra,
+    pars = _solve(tt, "?" + (",C" if contra else ""), pos, all_rem | contra,
                   row_dom, max_models, "parsimonious")
     parts = []
     for i, cm in enumerate(cons.models, 1):
@@ -770,7 +815,7 @@ def minimize(tt, include: str = "", dir_exp=None, row_dom: bool = False,
             s.difficult_counterfactuals = difficult
             parts.append(s)
     first = parts[0]
-    return Solution(truth_table=tt, solution_type="intermediate", include="?", columns=pos,
+    return Solution(truth_table=tt, solution_type="intermediate", include="?", columns=first.columns,
                     prime_implicants=first.prime_implicants, pi_cover=first.pi_cover,
                     essential=first.essential, models=first.models, n_models=first.n_models,
                     complete=first.complete, capped=first.capped, pi_fit=first.pi_fit,

@@ -123,7 +123,9 @@ class Solution:
         tt = self.truth_table
         out: dict[str, Any] = {
             "solution_type": self.solution_type, "include": self.include, "row_dom": self.row_dom,
-            "initial_positive_rows": list(tt.positive_rows), "negative_rows": list(tt.negative_rows),
+            # R's numbers for minimisation ("-" = -1 when a condition holds the don't-care value)
+            "initial_positive_rows": sorted(tt.minimization_codes(tt.positive_rows)),
+            "negative_rows": sorted(tt.minimization_codes(tt.negative_rows)),
         }
         if self.intermediate is None:
             out.update(self._core_dict())

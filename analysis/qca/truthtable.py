@@ -17,6 +17,19 @@ when incl_cut = (ic1, ic0) and ic0 <= incl < ic1, else "0"; each comparison
 allows a tolerance of :data:`TOL` (admisc's 1.49e-8, as R). Rows with
 0 < n < n_cut are printed with OUT "?" and treated as remainders. Row numbers
 follow R: row = 1 + sum_j config_j * prod(noflevels[j+1:]).
+
+Temporal "don't care" value ``"-"`` (Ragin & Strand 2008; R QCA's ``RS``
+data): a condition may hold ``"-"`` (not applicable, e.g. "E before A" when A
+is absent). In the truth table "-" is one more level of that condition, coded
+``noflevels[j]`` in the row numbers (so (0,0,0,-,0) of five binary conditions is
+row 1 + 2*2 = 5), printed "-" and held as -1 in ``rows``; ``noflevels``,
+``n_rows_total`` and the remainder list keep the binary levels (remainders are
+1..prod(noflevels) minus the observed row numbers, as R lists them). A case's
+membership in a literal of that condition (X or ~X) is 0 when it holds "-"; in
+a row whose value is "-" it is 1 for "-" cases and 0 for the others. For
+minimisation (:meth:`TruthTable.minimization_codes`, :meth:`TruthTable.expansions`)
+a "-" row stands for every value of the condition, and is numbered with "-" = -1
+in R's formula (Dusa 2019, ch. 10 on temporal QCA; R QCA 3.25 outputs).
 """
 
 from __future__ import annotations
@@ -33,8 +46,11 @@ from analysis.errors import InputError
 from analysis.qca.expressions import condition_values, format_term
 from analysis.qca.sets import memberships
 
-__all__ = ["TOL", "TruthTable", "truth_table", "row_numbers", "row_configs",
+__all__ = ["TOL", "DONT_CARE", "TruthTable", "truth_table", "row_numbers", "row_configs",
            "parse_outcome", "fuzzy_fit_sums"]
+
+#: The temporal "don't care" value of a condition (a case to which the condition does not apply).
+DONT_CARE = "-"
 
 #: Tolerance of cut-off comparisons: sqrt(double eps), admisc's (and R's all.equal) default.
 TOL = 1.490116119384765625e-08
@@ -135,6 +151,65 @@ class TruthTable:
     below_ncut_rows: list[int]
     remainder_rows: list[int]
     sort_by: tuple[str, ...] = field(default_factory=tuple)
+    #: cases x conditions, True where the case holds the "don't care" value "-" (None: no "-")
+    dont_care: np.ndarray | None = None
+
+    @property
+    def temporal(self) -> bool:
+        """True when some case holds the "don't care" value "-" in some condition."""
+        return self.dont_care is not None and bool(self.dont_care.any())
+
+    @property
+    def table_levels(self) -> tuple[int, ...]:
+        """Levels used in the truth table's row numbers: one more ("-") for a condition holding "-"."""
+        if not self.temporal:
+            return self.noflevels
+        has = self.dont_care.any(axis=0)  # type: ignore[union-attr]
+        return tuple(lv + int(h) for lv, h in zip(self.noflevels, has))
+
+    def row_config(self, rows: Sequence[int]) -> np.ndarray:
+        """Configurations of observed row numbers, "-" as -1 (rows x conditions).
+
+        >>> import pandas as pd
+        >>> d = pd.DataFrame({"A": [1, 0], "B": ["-", "1"], "Y": [1, 0]})
+        >>> truth_table(d, "Y").row_config([6]).tolist()
+        [[1, -1]]
+        """
+        lv = self.table_levels
+        cfg = row_configs(list(rows), lv) if len(rows) else np.zeros((0, len(lv)), np.int64)
+        if self.temporal:
+            has = self.dont_care.any(axis=0)  # type: ignore[union-attr]
+            dash = has[None, :] & (cfg == np.asarray(self.noflevels)[None, :])
+            cfg = np.where(dash, -1, cfg)
+        return cfg
+
+    def minimization_codes(self, rows: Sequence[int]) -> list[int]:
+        """R's row numbers of observed rows for minimisation: the formula with "-" = -1.
+
+        1 + sum_j config_j * prod(noflevels[j+1:]) on the binary levels; equal to
+        the rows themselves when no condition holds "-". E.g. (1,1,0,-,1) is
+        1 + 16 + 8 - 2 + 1 = 24 (R QCA's ``minimize`` on the RS data).
+        """
+        if not self.temporal:
+            return [int(r) for r in rows]
+        return [int(v) for v in row_numbers(self.row_config(rows), self.noflevels)] if len(rows) else []
+
+    def expansions(self, rows: Sequence[int]) -> set[int]:
+        """Binary row numbers a set of observed rows stands for ("-" = every value).
+
+        >>> import pandas as pd
+        >>> d = pd.DataFrame({"A": [1, 0], "B": ["-", "1"], "Y": [1, 0]})
+        >>> sorted(truth_table(d, "Y").expansions([6]))
+        [3, 4]
+        """
+        out: set[int] = set()
+        if not len(rows):
+            return out
+        for cfg in self.row_config(rows):
+            choices = [range(lv) if v < 0 else (int(v),) for v, lv in zip(cfg, self.noflevels)]
+            grid = np.array(np.meshgrid(*choices, indexing="ij")).reshape(len(cfg), -1).T
+            out.update(int(r) for r in row_numbers(grid, self.noflevels))
+        return out
 
     @property
     def n_rows_total(self) -> int:
@@ -162,7 +237,7 @@ class TruthTable:
 
     def to_dict(self) -> dict[str, Any]:
         """The table with the reference files' field names (``rows[]``: row, config, OUT, n, incl, PRI, cases)."""
-        rows = [{"row": int(r.row), "config": [int(getattr(r, c)) for c in self.conditions],
+        rows = [{"row": int(r.row), "config": [_cfg_value(getattr(r, c)) for c in self.conditions],
                  "OUT": r.OUT, "n": int(r.n), "incl": float(r.incl), "PRI": float(r.PRI),
                  "cases": list(r.cases)}
                 for r in self.rows[["row", *self.conditions, "OUT", "n", "incl", "PRI", "cases"]]
@@ -186,7 +261,7 @@ class TruthTable:
         head = " " * (w_row + 3) + " ".join(c for c in self.conditions) + "   OUT    n  incl  PRI   cases"
         lines.append(head)
         for r in self.rows.itertuples(index=False):
-            cfg = " ".join(str(int(getattr(r, c))).center(len(c)) for c in self.conditions)
+            cfg = " ".join(str(_cfg_value(getattr(r, c))).center(len(c)) for c in self.conditions)
             incl = "  -  " if np.isnan(r.incl) else f"{r.incl:.3f}"
             pri = "  -  " if np.isnan(r.PRI) else f"{r.PRI:.3f}"
             lines.append(f"{r.row:>{w_row}}   {cfg}    {r.OUT:>2}  {r.n:>4}  {incl} {pri} "
@@ -195,6 +270,26 @@ class TruthTable:
 
     def __str__(self) -> str:  # pragma: no cover - convenience
         return self.summary()
+
+
+def _cfg_value(v: Any) -> int | str:
+    """A configuration value for export / printing: an int, or "-" for the don't-care value."""
+    return DONT_CARE if int(v) < 0 else int(v)
+
+
+def _condition_or_dash(data: pd.DataFrame, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """The condition *name* as floats (see ``condition_values``) and the mask of its "-" values.
+
+    "-" cells are set to 0 in the values; the mask says where they are.
+    """
+    col = data[name]
+    dash = np.array([isinstance(v, str) and v.strip() == DONT_CARE for v in col.to_numpy(dtype=object)],
+                    dtype=bool)
+    if not dash.any():
+        return condition_values(data, name), dash
+    rest = data[[name]].copy()
+    rest[name] = np.where(dash, "0", col.to_numpy(dtype=object))
+    return condition_values(rest, name), dash
 
 
 def _cut_tuple(incl_cut: float | Sequence[float]) -> tuple[float, ...]:
@@ -298,18 +393,24 @@ def truth_table(data: pd.DataFrame, outcome: str, conditions: Sequence[str] | No
     k = len(conditions)
     n = len(data)
     X = np.empty((n, k), dtype=float)
+    dash = np.zeros((n, k), dtype=bool)
     mv = []
     for j, c in enumerate(conditions):
-        X[:, j] = condition_values(data, c)
+        X[:, j], dash[:, j] = _condition_or_dash(data, c)
         mv.append(bool(n and X[:, j].max() > 1))
     noflevels = tuple(int(X[:, j].max()) + 1 if mv[j] else 2 for j in range(k))
-    fuzzy = tuple(bool(not mv[j] and np.any((X[:, j] > 0) & (X[:, j] < 1))) for j in range(k))
+    fuzzy = tuple(bool(not mv[j] and np.any((X[:, j] > 0) & (X[:, j] < 1) & ~dash[:, j]))
+                  for j in range(k))
+    # "-" is one more level in the truth table's numbering (coded noflevels[j])
+    has_dash = dash.any(axis=0)
+    table_levels = tuple(lv + int(h) for lv, h in zip(noflevels, has_dash))
 
     cfg = np.where(np.array(mv)[None, :], X, (X > 0.5)).astype(np.int64)
-    ambiguous = np.any((X == 0.5) & ~np.array(mv)[None, :], axis=1)
-    case_row = np.where(ambiguous, 0, row_numbers(cfg, noflevels) if n else np.zeros(0, np.int64))
+    cfg = np.where(dash, np.asarray(noflevels)[None, :], cfg)
+    ambiguous = np.any((X == 0.5) & ~np.array(mv)[None, :] & ~dash, axis=1)
+    case_row = np.where(ambiguous, 0, row_numbers(cfg, table_levels) if n else np.zeros(0, np.int64))
     observed = np.unique(case_row[case_row > 0])
-    configs = row_configs(observed, noflevels)
+    configs = row_configs(observed, table_levels)
 
     # membership of every case in every observed row: (rows, cases)
     m = np.ones((observed.size, n), dtype=float)
@@ -318,7 +419,11 @@ def truth_table(data: pd.DataFrame, outcome: str, conditions: Sequence[str] | No
             lit = (X[None, :, j] == configs[:, j, None]).astype(float)
         else:
             lit = np.where(configs[:, j, None] == 1, X[None, :, j], 1.0 - X[None, :, j])
+        if has_dash[j]:     # a "-" case is in the row's "-" value only
+            is_dash_row = configs[:, j, None] == noflevels[j]
+            lit = np.where(dash[None, :, j], is_dash_row.astype(float), np.where(is_dash_row, 0.0, lit))
         m = np.minimum(m, lit)
+    configs = np.where(has_dash[None, :] & (configs == np.asarray(noflevels)[None, :]), -1, configs)
     incl, pri = fuzzy_fit_sums(m, y) if observed.size else (np.zeros(0), np.zeros(0))
     counts = np.array([(case_row == r).sum() for r in observed], dtype=np.int64)
 
@@ -357,4 +462,4 @@ def truth_table(data: pd.DataFrame, outcome: str, conditions: Sequence[str] | No
         n_cut=n_cut, pri_cut=pri_cut, noflevels=noflevels, fuzzy=fuzzy, multivalue=tuple(mv),
         case_names=names, X=X, y=y, case_row=case_row, rows=rows, positive_rows=positive,
         negative_rows=negative, contradiction_rows=contra, below_ncut_rows=below_rows,
-        remainder_rows=remainders, sort_by=keys)
+        remainder_rows=remainders, sort_by=keys, dont_care=dash if has_dash.any() else None)
