@@ -37,6 +37,7 @@ from matplotlib.legend_handler import HandlerTuple
 from matplotlib.lines import Line2D
 
 from analysis.errors import InputError
+from analysis.labels import LABELS  # readable names (used when no label is given)
 from analysis.io import atomic_write_bytes
 
 __all__ = [
@@ -104,13 +105,6 @@ _METADATA: dict[str, dict[str, Any]] = {
     "png": {"Software": None},
 }
 
-#: Readable names of the scale scores and QCA conditions (used when no label is given).
-LABELS: dict[str, str] = {
-    "rpq": "Reflective practice (RPQ)", "gse": "Self-efficacy (GSE)",
-    "iis": "Innovativeness (IIS)", "sbw": "SBW index (0-100)",
-    "SBW": "SBW", "INNOV": "INNOV", "CASELOAD": "CASELOAD", "LONGMEET": "LONGMEET",
-    "WORKLOAD": "WORKLOAD",
-}
 
 
 # --------------------------------------------------------------------------- theme and saving

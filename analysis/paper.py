@@ -43,6 +43,7 @@ from typing import Any
 from analysis import config
 from analysis.errors import InputError
 from analysis.io import atomic_write_bytes, read_json, sha256_file, write_json
+from analysis.labels import label as readable
 
 __all__ = [
     "TEMPLATE", "DIGITS", "format_number", "template_references", "check_template",
@@ -163,7 +164,7 @@ def _table_value(rec: Mapping[str, Any]) -> dict[str, Any]:
                 cells.append([format_number(v, d) for d in DIGITS])
             else:
                 cells.append("" if cell is None else str(cell))
-        rows.append({"label": str(label), "cells": cells})
+        rows.append({"label": readable(str(label)), "cells": cells})
     return {"columns": list(enc["columns"]), "kinds": list(enc["kinds"]), "rows": rows}
 
 
