@@ -133,7 +133,17 @@ _LABELS: dict[str, str] = {
     **{f"regression.category.{c}": "sec-regression" for c in ("both", "neither", "model_only", "QCA_only")},
     **{f"regression.ols_hc3.LONGMEET.{c}": "sec-regression" for c in ("estimate", "ci_low", "ci_high")},
     "regression.ols_hc3.INNOV.estimate": "sec-regression", "regression.ols_hc3.SBW.estimate": "sec-regression",
+    **{f"regression.gee.{t}.{c}": "sec-regression" for t in MAIN_CONDITIONS
+       for c in ("odds_ratio", "odds_ratio_ci_low", "odds_ratio_ci_high")},
+    "regression.icc.anova": "sec-regression", "regression.icc.mixed_logit": "sec-regression",
+    **{f"regression.fractional_logit.three_way_vs_main.{c}": "sec-regression"
+       for c in ("lr", "df", "f_quasi", "p_value_quasi")},
+    "regression.fractional_logit.main.dispersion": "sec-regression",
+    **{f"regression.power.{t}.power": "sec-regression" for t in MAIN_CONDITIONS},
 }
+
+#: Columns of ``worker_lr_tests`` recorded for the three-way interaction model against the main model.
+_LR_COLUMNS: tuple[str, ...] = ("lr", "df", "p_value", "f_quasi", "p_value_quasi")
 
 
 def claim_values(tables: dict[str, object]) -> dict[str, tuple[object, str | None]]:
@@ -147,6 +157,19 @@ def claim_values(tables: dict[str, object]) -> dict[str, tuple[object, str | Non
     threshold for a high predicted rate, the agreement and Cohen's kappa
     between the QCA solution and the model, and the number of workers in each
     category (``regression.category.both|neither|model_only|QCA_only``).
+
+    Participant level: the exchangeable GEE's ``regression.gee.<term>.estimate|
+    ci_low|ci_high|p_value`` and, for a binary outcome (logit link), its odds
+    ratios ``regression.gee.<term>.odds_ratio|odds_ratio_ci_low|odds_ratio_ci_high``
+    = exp(estimate), exp(ci_low), exp(ci_high); the ICC of each method
+    ``regression.icc.<method>`` (``anova``: response scale, unconditional;
+    ``mixed_logit``: latent scale). Worker level: the test of the three-way
+    interaction model against the main-effects model,
+    ``regression.<family>.three_way_vs_main.lr|df|p_value|f_quasi|p_value_quasi``
+    (the quasi-F only for the fractional logit), the main model's dispersion
+    ``regression.fractional_logit.main.dispersion`` (Pearson chi2 / df_resid) and,
+    per condition, the power at the study's N and the N for 80% power
+    ``regression.power.<term>.power|n_for_power``.
     """
     out: dict[str, object] = {}
     co = tables["worker_coefficients"]
@@ -163,6 +186,13 @@ def claim_values(tables: dict[str, object]) -> dict[str, tuple[object, str | Non
         ols_main = fit[(fit["family"] == "ols_hc3") & (fit["model"] == "main")]
         if len(ols_main):
             out["regression.ols_hc3.main.r2"] = float(ols_main["r2"].iloc[0])
+    out.update(_participant_claims(tables))
+    out.update(_interaction_claims(tables))
+    power = tables.get("power")
+    if isinstance(power, pd.DataFrame):
+        for _, r in power.iterrows():
+            out[f"regression.power.{r['term']}.power"] = float(r["power"])
+            out[f"regression.power.{r['term']}.n_for_power"] = float(r["n_for_power"])
     summary = tables["summary"]
     out["regression.n_workers"] = int(summary["n_workers"])
     out["regression.n_participants"] = int(summary["n_participants"])
@@ -175,6 +205,45 @@ def claim_values(tables: dict[str, object]) -> dict[str, tuple[object, str | Non
         for c in ("both", "model only", "QCA only", "neither"):
             out[f"regression.category.{c.replace(' ', '_')}"] = int((cat == c).sum())
     return {name: (value, _LABELS.get(name)) for name, value in sorted(out.items())}
+
+
+def _participant_claims(tables: dict[str, object]) -> dict[str, float]:
+    """GEE estimates (and odds ratios for a binary outcome) and ICCs, read from the stage tables."""
+    out: dict[str, float] = {}
+    pc = tables.get("participant_coefficients")
+    if isinstance(pc, pd.DataFrame):
+        binary = bool((pc["model"] == "mixed_logit").any())
+        gee = pc[(pc["model"] == "gee") & (pc["term"] != "Intercept")]
+        for _, r in gee.iterrows():
+            for col in ("estimate", "ci_low", "ci_high", "p_value"):
+                out[f"regression.gee.{r['term']}.{col}"] = float(r[col])
+            if binary:
+                out[f"regression.gee.{r['term']}.odds_ratio"] = float(np.exp(r["estimate"]))
+                out[f"regression.gee.{r['term']}.odds_ratio_ci_low"] = float(np.exp(r["ci_low"]))
+                out[f"regression.gee.{r['term']}.odds_ratio_ci_high"] = float(np.exp(r["ci_high"]))
+    icc = tables.get("icc")
+    if isinstance(icc, pd.DataFrame):
+        for _, r in icc.iterrows():
+            out[f"regression.icc.{r['method']}"] = float(r["icc"])
+    return out
+
+
+def _interaction_claims(tables: dict[str, object]) -> dict[str, float]:
+    """The three-way model against the main-effects model (per family) and the main model's dispersion."""
+    out: dict[str, float] = {}
+    lrt = tables.get("worker_lr_tests")
+    if isinstance(lrt, pd.DataFrame):
+        rows = lrt[(lrt["smaller"] == "main") & (lrt["larger"] == "three_way")]
+        for _, r in rows.iterrows():
+            for col in _LR_COLUMNS:
+                if col in r and pd.notna(r[col]):
+                    out[f"regression.{r['family']}.three_way_vs_main.{col}"] = float(r[col])
+    fit = tables.get("worker_fit")
+    if isinstance(fit, pd.DataFrame) and "dispersion" in fit.columns:
+        rows = fit[(fit["family"] == "fractional_logit") & (fit["model"] == "main")]
+        if len(rows) and pd.notna(rows["dispersion"].iloc[0]):
+            out["regression.fractional_logit.main.dispersion"] = float(rows["dispersion"].iloc[0])
+    return out
 
 
 def record_claims(claims: object, tables: dict[str, object]) -> dict[str, object]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import pytest
 
@@ -66,3 +68,49 @@ def test_record_claims_writes_the_stage_file(tables, tmp_path):
             assert r["kind"] == "table"
         else:
             assert r["kind"] == "number" and decode_value(r) == values[name]
+
+
+def test_participant_interaction_and_power_claims_are_cells_of_the_tables(tables):
+    vals = {k: v for k, (v, _) in claim_values(tables).items()}
+    pc = tables["participant_coefficients"].set_index(["model", "term"])
+    for term in ("SBW", "INNOV", "CASELOAD", "LONGMEET"):
+        for col in ("estimate", "ci_low", "ci_high", "p_value"):
+            assert vals[f"regression.gee.{term}.{col}"] == pc.at[("gee", term), col]
+        # a binary outcome: odds ratios are exp of the logit estimates, CI bounds in order
+        assert vals[f"regression.gee.{term}.odds_ratio"] == pytest.approx(
+            math.exp(pc.at[("gee", term), "estimate"]), rel=1e-15)
+        assert vals[f"regression.gee.{term}.odds_ratio_ci_low"] == pytest.approx(
+            math.exp(pc.at[("gee", term), "ci_low"]), rel=1e-15)
+        assert (vals[f"regression.gee.{term}.odds_ratio_ci_low"] < vals[f"regression.gee.{term}.odds_ratio"]
+                < vals[f"regression.gee.{term}.odds_ratio_ci_high"])
+    icc = tables["icc"].set_index("method")["icc"]
+    assert vals["regression.icc.anova"] == icc["anova"]
+    assert vals["regression.icc.mixed_logit"] == icc["mixed_logit"]
+    assert 0 < vals["regression.icc.anova"] < 1
+    lrt = tables["worker_lr_tests"].set_index(["family", "smaller", "larger"])
+    for col in ("lr", "df", "p_value", "f_quasi", "p_value_quasi"):
+        assert vals[f"regression.fractional_logit.three_way_vs_main.{col}"] == lrt.at[
+            ("fractional_logit", "main", "three_way"), col]
+    assert vals["regression.fractional_logit.three_way_vs_main.df"] == 4  # 3 two-way + 1 three-way term
+    assert vals["regression.ols_hc3.three_way_vs_main.lr"] == lrt.at[("ols_hc3", "main", "three_way"), "lr"]
+    assert "regression.ols_hc3.three_way_vs_main.f_quasi" not in vals  # NaN for OLS: not recorded
+    # quasi-F = (LR / df) / phi of the larger model, so it is smaller than LR / df when phi > 1
+    fit = tables["worker_fit"].set_index(["family", "model"])
+    assert vals["regression.fractional_logit.main.dispersion"] == fit.at[("fractional_logit", "main"), "dispersion"]
+    assert vals["regression.fractional_logit.three_way_vs_main.f_quasi"] == pytest.approx(
+        vals["regression.fractional_logit.three_way_vs_main.lr"] / 4
+        / fit.at[("fractional_logit", "three_way"), "dispersion"], rel=1e-9)
+    power = tables["power"].set_index("term")
+    for term in ("SBW", "INNOV", "CASELOAD", "LONGMEET"):
+        assert vals[f"regression.power.{term}.power"] == power.at[term, "power"]
+        assert vals[f"regression.power.{term}.n_for_power"] == power.at[term, "n_for_power"]
+
+
+def test_new_claims_labels(tables):
+    vals = claim_values(tables)
+    for name in ("regression.gee.LONGMEET.odds_ratio", "regression.icc.anova", "regression.icc.mixed_logit",
+                 "regression.fractional_logit.three_way_vs_main.p_value_quasi",
+                 "regression.fractional_logit.main.dispersion", "regression.power.CASELOAD.power"):
+        assert vals[name][1] == "sec-regression"
+    assert vals["regression.gee.LONGMEET.estimate"][1] is None
+    assert vals["regression.icc.gee"][1] is None
