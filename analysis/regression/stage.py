@@ -137,8 +137,9 @@ _LABELS: dict[str, str] = {
        for c in ("odds_ratio", "odds_ratio_ci_low", "odds_ratio_ci_high")},
     "regression.icc.anova": "sec-regression", "regression.icc.mixed_logit": "sec-regression",
     **{f"regression.fractional_logit.three_way_vs_main.{c}": "sec-regression"
-       for c in ("lr", "df", "f_quasi", "p_value_quasi")},
+       for c in ("lr", "df", "f_quasi")},
     "regression.fractional_logit.main.dispersion": "sec-regression",
+    "regression.fractional_logit.three_way_vs_main.p_value_quasi_text": "sec-regression",
     **{f"regression.power.{t}.power": "sec-regression" for t in MAIN_CONDITIONS},
 }
 
@@ -166,7 +167,8 @@ def claim_values(tables: dict[str, object]) -> dict[str, tuple[object, str | Non
     ``mixed_logit``: latent scale). Worker level: the test of the three-way
     interaction model against the main-effects model,
     ``regression.<family>.three_way_vs_main.lr|df|p_value|f_quasi|p_value_quasi``
-    (the quasi-F only for the fractional logit), the main model's dispersion
+    (the quasi-F only for the fractional logit, with its p as printed,
+    ``...p_value_quasi_text``, see :func:`p_value_text`), the main model's dispersion
     ``regression.fractional_logit.main.dispersion`` (Pearson chi2 / df_resid) and,
     per condition, the power at the study's N and the N for 80% power
     ``regression.power.<term>.power|n_for_power``.
@@ -207,6 +209,24 @@ def claim_values(tables: dict[str, object]) -> dict[str, tuple[object, str | Non
     return {name: (value, _LABELS.get(name)) for name, value in sorted(out.items())}
 
 
+def p_value_text(p: float, *, digits: int = 3) -> str:
+    """A p-value as printed: ``"= 0.042"``, or ``"< 0.001"`` below the smallest value *digits* decimals show.
+
+    Print convention of APA (7th ed., sect. 6.36): exact p to *digits* decimals, none printed as zero.
+
+    >>> p_value_text(0.04213), p_value_text(4.4e-06), p_value_text(0.0004999, digits=3)
+    ('= 0.042', '< 0.001', '< 0.001')
+    """
+    p = float(p)
+    if not 0.0 <= p <= 1.0:
+        raise InputError(f"p-value {p!r} is not in [0, 1]")
+    floor = 10.0 ** -digits
+    if p < floor:
+        return f"< {floor:.{digits}f}"
+    text = f"{p:.{digits}f}"
+    return f"= {text}" if float(text) > 0 else f"< {floor:.{digits}f}"
+
+
 def _participant_claims(tables: dict[str, object]) -> dict[str, float]:
     """GEE estimates (and odds ratios for a binary outcome) and ICCs, read from the stage tables."""
     out: dict[str, float] = {}
@@ -228,9 +248,9 @@ def _participant_claims(tables: dict[str, object]) -> dict[str, float]:
     return out
 
 
-def _interaction_claims(tables: dict[str, object]) -> dict[str, float]:
+def _interaction_claims(tables: dict[str, object]) -> dict[str, object]:
     """The three-way model against the main-effects model (per family) and the main model's dispersion."""
-    out: dict[str, float] = {}
+    out: dict[str, object] = {}
     lrt = tables.get("worker_lr_tests")
     if isinstance(lrt, pd.DataFrame):
         rows = lrt[(lrt["smaller"] == "main") & (lrt["larger"] == "three_way")]
@@ -238,6 +258,9 @@ def _interaction_claims(tables: dict[str, object]) -> dict[str, float]:
             for col in _LR_COLUMNS:
                 if col in r and pd.notna(r[col]):
                     out[f"regression.{r['family']}.three_way_vs_main.{col}"] = float(r[col])
+            if "p_value_quasi" in r and pd.notna(r["p_value_quasi"]):
+                out[f"regression.{r['family']}.three_way_vs_main.p_value_quasi_text"] = \
+                    p_value_text(float(r["p_value_quasi"]))
     fit = tables.get("worker_fit")
     if isinstance(fit, pd.DataFrame) and "dispersion" in fit.columns:
         rows = fit[(fit["family"] == "fractional_logit") & (fit["model"] == "main")]

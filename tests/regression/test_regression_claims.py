@@ -9,7 +9,8 @@ import pytest
 
 from analysis.claims import ClaimRecorder, decode_value
 from analysis.io import read_json
-from analysis.regression.stage import claim_values, record_claims, run_regression
+from analysis.errors import InputError
+from analysis.regression.stage import claim_values, p_value_text, record_claims, run_regression
 
 from conftest import write_project
 
@@ -66,6 +67,8 @@ def test_record_claims_writes_the_stage_file(tables, tmp_path):
     for name, r in doc["claims"].items():
         if isinstance(values[name], pd.DataFrame):
             assert r["kind"] == "table"
+        elif isinstance(values[name], str):
+            assert r["kind"] == "text" and r["value"] == values[name]
         else:
             assert r["kind"] == "number" and decode_value(r) == values[name]
 
@@ -109,8 +112,19 @@ def test_participant_interaction_and_power_claims_are_cells_of_the_tables(tables
 def test_new_claims_labels(tables):
     vals = claim_values(tables)
     for name in ("regression.gee.LONGMEET.odds_ratio", "regression.icc.anova", "regression.icc.mixed_logit",
-                 "regression.fractional_logit.three_way_vs_main.p_value_quasi",
+                 "regression.fractional_logit.three_way_vs_main.p_value_quasi_text",
                  "regression.fractional_logit.main.dispersion", "regression.power.CASELOAD.power"):
         assert vals[name][1] == "sec-regression"
     assert vals["regression.gee.LONGMEET.estimate"][1] is None
     assert vals["regression.icc.gee"][1] is None
+
+
+def test_quasi_p_text_and_p_value_text(tables):
+    vals = {k: v for k, (v, _) in claim_values(tables).items()}
+    p = vals["regression.fractional_logit.three_way_vs_main.p_value_quasi"]
+    text = vals["regression.fractional_logit.three_way_vs_main.p_value_quasi_text"]
+    assert text == ("< 0.001" if p < 0.001 else f"= {p:.3f}")
+    assert p_value_text(0.05) == "= 0.050" and p_value_text(0.00099) == "< 0.001"
+    assert p_value_text(0.0009, digits=4) == "= 0.0009" and p_value_text(1.0) == "= 1.000"
+    with pytest.raises(InputError, match="not in"):
+        p_value_text(1.5)
