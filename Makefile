@@ -32,15 +32,13 @@ $(STAMP): requirements.lock pyproject.toml
 reproduce: $(STAMP)
 	$(PY) -m analysis reproduce
 
-# Unit tests and doctests in parallel; then every notebook rerun in order under
-# nbval (strict) against its committed outputs; then the pipeline as a user runs
-# it, and its claims compared with the published lock.
+# Every layer runs, even when an earlier one fails, and each reports on its own
+# line; the target fails at the end if any layer failed (tests/run_layers.py):
+#   unit      unit tests and doctests, in parallel
+#   notebooks every notebook rerun in order under nbval (strict) against its committed outputs
+#   pipeline  the pipeline as a user runs it, then its claims compared with the published lock
 test: $(STAMP)
-	$(PY) -m pytest -n 2 -p no:cacheprovider --doctest-modules --ignore=analysis/__main__.py tests analysis
-	$(PY) -m pytest -p no:cacheprovider --nbval --nbval-current-env \
-	    --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks
-	$(PY) -m analysis reproduce
-	$(PY) -m analysis verify
+	$(PY) tests/run_layers.py
 
 paper: $(STAMP)
 	$(PY) -m analysis run paper

@@ -68,8 +68,8 @@ def ml_chisq(sample_cov: np.ndarray, implied_cov: np.ndarray, n: int) -> float:
     Examples
     --------
     >>> s = np.array([[1.0, 0.3], [0.3, 1.0]])
-    >>> round(ml_chisq(s, s, 100), 10)
-    0.0
+    >>> abs(ml_chisq(s, s, 100)) < 1e-9  # zero up to rounding (its sign is BLAS noise)
+    True
     """
     s, sigma = np.asarray(sample_cov, float), np.asarray(implied_cov, float)
     p = s.shape[0]

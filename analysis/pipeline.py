@@ -30,6 +30,7 @@ import ast
 import hashlib
 import importlib.metadata
 import json
+import os
 import re
 import sys
 import time
@@ -499,6 +500,44 @@ def _scrub_paths(text: str, root: Path) -> str:
     return text
 
 
+def merge_streams(outputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    r"""Consecutive stream outputs of one stream (stdout, stderr) merged into one.
+
+    How a kernel splits printed text into messages depends on timing; merged,
+    the executed notebook is the same bytes on every run (nbval compares them
+    merged too).
+
+    >>> merge_streams([{"output_type": "stream", "name": "stdout", "text": "a\n"},
+    ...                {"output_type": "stream", "name": "stdout", "text": ["b\n", "c"]}])
+    [{'output_type': 'stream', 'name': 'stdout', 'text': 'a\nb\nc'}]
+    """
+    merged: list[dict[str, Any]] = []
+    for out in outputs:
+        text = out.get("text")
+        if isinstance(text, list):
+            text = "".join(text)
+        prev = merged[-1] if merged else None
+        if (out.get("output_type") == "stream" and prev is not None
+                and prev.get("output_type") == "stream" and prev.get("name") == out.get("name")):
+            prev["text"] = prev["text"] + text
+            continue
+        if out.get("output_type") == "stream":
+            out = {**out, "text": text}
+        merged.append(out)
+    return merged
+
+
+#: Environment of every notebook kernel the pipeline starts: BLAS and OpenMP on
+#: one thread, so results do not depend on the machine's number of cores (the
+#: matrices are small; a thread pool changes the order of floating-point sums).
+KERNEL_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+              "VECLIB_MAXIMUM_THREADS": "1", "NUMEXPR_NUM_THREADS": "1"}
+
+#: Seconds a notebook kernel may take to start (papermill's default is 60): a
+#: loaded machine can be slow to start one.
+KERNEL_START_TIMEOUT = 300
+
+
 def tidy_notebook(nb: dict[str, Any], root: Path, parameters: dict[str, Any], lock_sha: str) -> dict[str, Any]:
     """Drop volatile metadata (timings, paths) and record the parameters and lock hash."""
     meta = nb.setdefault("metadata", {})
@@ -507,6 +546,8 @@ def tidy_notebook(nb: dict[str, Any], root: Path, parameters: dict[str, Any], lo
     meta["sbw_compendium"] = {"parameters": parameters, "lock_sha256": lock_sha}
     ids = set()
     for i, cell in enumerate(nb.get("cells", [])):
+        if cell.get("outputs"):
+            cell["outputs"] = merge_streams(cell["outputs"])
         cmeta = cell.get("metadata", {})
         # papermill gives its injected cell a random id: make it stable
         if "injected-parameters" in cmeta.get("tags", []):
@@ -541,8 +582,10 @@ def execute_notebook(run: Run, stage: Stage, parameters: dict[str, Any], lock_sh
     tmp = tmp_dir / stage.notebook
     failed_dir = run.notebooks_out / "_failed"
     try:
+        os.environ.update(KERNEL_ENV)  # the kernel inherits this process's environment
         pm.execute_notebook(str(src), str(tmp), parameters=parameters, kernel_name="python3",
                             cwd=str(run.root), progress_bar=False, log_output=False,
+                            start_timeout=KERNEL_START_TIMEOUT,
                             # the kernel talks to us over loopback only; its TCP warning is noise
                             extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
     except BaseException as exc:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import InputError
-from analysis.io import write_json
+from analysis.io import round_frame, round_sig, write_json
 from analysis.regression import compare, diagnostics, participant, worker
 from analysis.regression.data import (load_participants, load_worker_table, participant_frame,
                                       worker_frame)
@@ -101,10 +101,33 @@ def run_regression(outcome: str = "sustain12", *, processed_dir: str | Path,
         summary["solution"] = compare.split_solution(solution)
     else:
         summary["comparison"] = f"skipped: {calibrated_file} not found"
+    # what depends on BLAS or an optimiser is rounded as it is written, before
+    # anything is plotted, displayed or recorded from it
+    tables = {k: round_frame(v) if isinstance(v, pd.DataFrame) else v for k, v in tables.items()}
+    _round_variational(tables)
     tables["summary"] = summary
     if results_dir is not None:
         write_outputs(tables, Path(results_dir) / "regression" / spec.name)
     return tables
+
+
+#: Significant digits of the variational-Bayes mixed logit's results. Its optimiser
+#: stops about 1e-9 (relative) from the optimum, at a point that depends on the
+#: BLAS kernel and thread count; six digits are what the method supports.
+VB_DIGITS = 6
+
+
+def _round_variational(tables: dict[str, object]) -> None:
+    """Round the mixed logit's rows of the participant tables to :data:`VB_DIGITS` (in place)."""
+    for name, key in (("participant_coefficients", "model"), ("icc", "method")):
+        df = tables.get(name)
+        if not isinstance(df, pd.DataFrame) or key not in df:
+            continue
+        rows = df[key] == "mixed_logit"
+        for col in df.columns:
+            if pd.api.types.is_float_dtype(df[col].dtype):
+                df.loc[rows, col] = df.loc[rows, col].map(
+                    lambda v: round_sig(float(v), VB_DIGITS) if pd.notna(v) else v)
 
 
 def _front(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
