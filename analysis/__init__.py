@@ -6,3 +6,8 @@ models, figures and the pipeline runner.
 """
 
 __version__ = "0.1.0"
+
+# A kernel or worker started by the pipeline ends with the pipeline (analysis._watchdog).
+from analysis import _watchdog  # noqa: E402
+
+_watchdog.start_from_environment()

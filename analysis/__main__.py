@@ -2,6 +2,11 @@
 
 import sys
 
-from analysis.cli import main
+try:
+    from analysis.cli import main
 
-sys.exit(main())
+    code = main()
+except KeyboardInterrupt:  # Ctrl-C before or after a command's own handling: one line, status 130
+    print("interrupted", file=sys.stderr)
+    code = 130
+sys.exit(code)

@@ -171,6 +171,54 @@ def decode_table(enc: dict[str, Any]) -> pd.DataFrame:
     return df
 
 
+def table_summary(enc: dict[str, Any]) -> dict[str, Any]:
+    """Aggregates of an encoded table, with no single row's values: what the lock keeps of a figure.
+
+    Rows and columns; per numeric column the count of finite cells, their mean
+    and SD (ddof 0); per text column the count, the number of distinct values
+    and the sha256 of the sorted values. Independent of row order.
+
+    >>> table_summary(encode_table(pd.DataFrame({"a": [1.0, 3.0], "b": ["x", "y"]})))["columns"]["a"]
+    {'kind': 'number', 'n': 2, 'mean': '2.0', 'sd': '1.0'}
+    """
+    cols: dict[str, Any] = {}
+    for j, (name, kind) in enumerate(zip(enc["columns"], enc["kinds"])):
+        cells = [row[j] for row in enc["data"]]
+        if kind == "number":
+            vals = np.array([float(decode_number(c)) for c in cells], dtype=float)
+            vals = vals[np.isfinite(vals)]
+            mean = float(vals.mean()) if len(vals) else float("nan")
+            sd = float(vals.std()) if len(vals) else float("nan")
+            cols[name] = {"kind": "number", "n": int(len(vals)), "mean": encode_number(mean),
+                          "sd": encode_number(sd)}
+        else:
+            present = sorted(c for c in cells if c is not None)
+            cols[name] = {"kind": "text", "n": len(present), "distinct": len(set(present)),
+                          "sha256": canonical_sha256(present)}
+    return {"rows": len(enc["data"]), "columns": cols}
+
+
+def _compare_summaries(a: dict[str, Any], b: dict[str, Any], tol: dict[str, float]) -> str | None:
+    """None when two :func:`table_summary` results agree within tolerance; else what differs."""
+    if a["rows"] != b["rows"]:
+        return f"{a['rows']} rows -> {b['rows']} rows"
+    if list(a["columns"]) != list(b["columns"]):
+        return f"columns differ: {list(a['columns'])} -> {list(b['columns'])}"
+    for name, ca in a["columns"].items():
+        cb = b["columns"][name]
+        if ca["kind"] != cb["kind"] or ca["n"] != cb["n"]:
+            return f"column {name!r}: {ca['kind']} n={ca['n']} -> {cb['kind']} n={cb['n']}"
+        if ca["kind"] == "text":
+            if ca["sha256"] != cb["sha256"]:
+                return f"column {name!r}: the values differ"
+            continue
+        for stat in ("mean", "sd"):
+            x, y = float(decode_number(ca[stat])), float(decode_number(cb[stat]))
+            if not (math.isnan(x) and math.isnan(y)) and not numbers_close(x, y, tol["rel"], tol["abs"]):
+                return f"column {name!r}: {stat} {ca[stat]} -> {cb[stat]}"
+    return None
+
+
 def canonical_sha256(obj: Any) -> str:
     """sha256 of the canonical JSON text of *obj* (sorted keys, no spaces, UTF-8)."""
     text = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -530,6 +578,21 @@ def read_lock(path: str | Path = LOCK_FILE) -> dict[str, Any]:
     return read_json(path)
 
 
+def lock_record(rec: dict[str, Any]) -> dict[str, Any]:
+    """A claim as the lock keeps it: a figure's case-level data replaced by their :func:`table_summary`.
+
+    The lock is published; the data behind a figure are one row per worker (or
+    case), so the lock holds only their hash and aggregates.
+    """
+    if rec.get("kind") != "figure" or not isinstance(rec.get("value"), dict):
+        return rec
+    value = dict(rec["value"])
+    data = value.pop("data", None)
+    if data is not None:
+        value["summary"] = table_summary(data)
+    return {**rec, "value": value}
+
+
 def build_lock(claims: dict[str, dict[str, Any]], manifest: dict[str, Any] | None = None,
                timing: dict[str, Any] | None = None) -> dict[str, Any]:
     """The lock document: the claims, and from the manifest the outputs and stages, plus the timing.
@@ -538,7 +601,7 @@ def build_lock(claims: dict[str, dict[str, Any]], manifest: dict[str, Any] | Non
     the last full run) are frozen with the claims because ``results/`` is not
     in git while the lock and the README generated from it are.
     """
-    doc: dict[str, Any] = {"format": FORMAT, "claims": dict(sorted(claims.items()))}
+    doc: dict[str, Any] = {"format": FORMAT, "claims": {name: lock_record(rec) for name, rec in sorted(claims.items())}}
     if manifest:
         stages = manifest.get("stages", {})
         doc["stages"] = {name: {"notebook": s.get("notebook"), "function": s.get("function"),
@@ -647,6 +710,9 @@ def compare_claim(locked: dict[str, Any], current: dict[str, Any] | None) -> str
     # figure
     if a["sha256"] == b["sha256"]:
         return None
+    if a.get("data") is None and a.get("summary") is not None and b.get("data") is not None:
+        why = _compare_summaries(a["summary"], table_summary(b["data"]), tol)  # a published lock
+        return None if why is None else f"data behind the figure differ: {why}"
     if a.get("data") is None or b.get("data") is None:
         return "data behind the figure differs (hash)"
     why = _compare_tables(a["data"], b["data"], tol)

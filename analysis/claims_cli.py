@@ -16,13 +16,14 @@ trace    prints the chain behind a claim or an output file: raw files ->
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 from typing import Any
 
 from analysis import claims as cl
-from analysis import config
+from analysis import config, datasets
 from analysis.errors import InputError
-from analysis.io import read_json
+from analysis.io import PIPELINE_ENV, read_json
 
 
 def _paths(parser: argparse.ArgumentParser) -> None:
@@ -61,9 +62,32 @@ def _resolve(args: argparse.Namespace) -> tuple[Path, Path, Path]:
     return claims_dir, lock, manifest
 
 
+def _check_lockable(claims_dir: Path, lock: Path, manifest: Path) -> None:
+    """The published lock: only the default run on the shipped stand-in may write it.
+
+    No lock (published or another) is ever written from a run on other data.
+    """
+    default_claims = (config.RESULTS_DIR / cl.CLAIMS_SUBDIR).resolve()
+    if lock.resolve() != cl.LOCK_FILE.resolve():
+        pass
+    elif claims_dir.resolve() != default_claims:
+        raise InputError(f"verify --update-lock works only on the default run's claims "
+                         f"({config.relative_to_root(default_claims)}), not {config.relative_to_root(claims_dir)}: "
+                         "the published lock records the default run on the shipped stand-in")
+    else:
+        datasets.require_standin_raw("verify --update-lock")
+    if manifest.is_file():
+        data = (read_json(manifest) or {}).get("data") or {}
+        if data.get("kind") not in (None, "standin"):
+            raise InputError(f"verify --update-lock: {config.relative_to_root(manifest)} says the run analysed "
+                             "data other than the shipped stand-in; their claims are never published")
+
+
 def verify_main(args: argparse.Namespace) -> int:
     claims_dir, lock, manifest = _resolve(args)
     if args.update_lock:
+        _check_lockable(claims_dir, lock, manifest)
+        os.environ[PIPELINE_ENV] = "update-lock"  # the lock is a published output
         timing = config.project_path(args.timing) if args.timing else claims_dir.parent / "timing.json"
         path = cl.write_lock(claims_dir, lock, manifest_path=manifest, timing_path=timing)
         n = len(cl.load_claims_file(path))

@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "trace": ("analysis.claims_cli", "show where a claim or figure comes from, raw data to paper"),
     "synth": ("analysis.synth", "write the synthetic stand-in raw data"),
     "validate": ("analysis.validate", "validate a raw-data folder"),
+    "disclosure-check": ("analysis.disclosure", "check a folder for raw identifiers and small cells before sharing it"),
     "reliability": ("analysis.reliability_cli", "reliability of an item set in your own CSV"),
     "qca": ("analysis.qca.cli", "fuzzy-set / crisp QCA of your own CSV"),
     "regression": ("analysis.regression.cli", "the regression models compared with QCA, for one outcome or all"),
@@ -78,6 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

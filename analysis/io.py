@@ -58,9 +58,65 @@ def round_frame(df: pd.DataFrame, digits: int = SIGNIFICANT_DIGITS) -> pd.DataFr
     return out
 
 
-def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
-    """Write *data* to *path* atomically (temporary file + os.replace)."""
+#: Set by the pipeline (`python -m analysis reproduce` / `run`) for its own
+#: process and every kernel it starts; only then may the published outputs be written.
+PIPELINE_ENV = "SBW_PIPELINE_RUN"
+#: Where a notebook run by hand (JupyterLab, papermill, nbval) writes instead.
+SCRATCH_RUN = Path("runs") / "notebook"
+#: Set (to anything) to silence the one-line note about the redirection (nbval sets it).
+QUIET_ENV = "SBW_QUIET_REDIRECT"
+_noted = False
+
+
+def published_folders() -> list[Path]:
+    """The folders of the published default run (tracked or shown in the README)."""
+    from analysis import config
+
+    return [config.PROCESSED_DIR, config.RESULTS_DIR, config.FIGURES_DIR, config.PAPER_DIR / "build",
+            config.NOTEBOOKS_DIR]
+
+
+def output_path(path: str | Path) -> Path:
+    """Where a write of *path* goes.
+
+    Inside the pipeline: *path* itself. Outside it (a notebook run from
+    JupyterLab or by papermill with other parameters, nbval, a script), a path in
+    the published outputs (`data/processed/`, `results/`, `figures/`,
+    `paper/build/`, `notebooks/`) is redirected to the same place under
+    `runs/notebook/`, so the published outputs are never overwritten by a run
+    the pipeline did not make; a one-line note says so once per process.
+    """
+    global _noted
     path = Path(path)
+    if os.environ.get(PIPELINE_ENV):
+        return path
+    from analysis import config
+
+    absolute = Path(os.path.abspath(path))
+    for base in published_folders():
+        try:
+            rel = absolute.relative_to(base)
+        except ValueError:
+            continue
+        target = config.ROOT / SCRATCH_RUN / base.relative_to(config.ROOT) / rel
+        if not _noted and not os.environ.get(QUIET_ENV):
+            import sys
+
+            print(f"note: not run by the pipeline, so outputs go under {SCRATCH_RUN.as_posix()}/ "
+                  f"(e.g. {base.relative_to(config.ROOT).as_posix()}/{rel.as_posix()} -> "
+                  f"{target.relative_to(config.ROOT).as_posix()}); the published outputs are written "
+                  "only by `python -m analysis reproduce`", file=sys.stderr)
+            _noted = True
+        return target
+    return path
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
+    """Write *data* to *path* atomically (temporary file + os.replace).
+
+    Returns the path written, which :func:`output_path` may have redirected.
+    """
+    path = output_path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

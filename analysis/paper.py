@@ -298,13 +298,16 @@ def _svg_width_mm(path: Path) -> float:
 
 def build_paper(results_dir: str | Path = config.RESULTS_DIR, figures_dir: str | Path = config.FIGURES_DIR,
                 out_dir: str | Path = config.PAPER_DIR / "build", *, template: str | Path = TEMPLATE,
-                state: Mapping[str, Any] | None = None) -> dict[str, Path]:
+                state: Mapping[str, Any] | None = None, data: Any = None) -> dict[str, Path]:
     """Build ``paper.pdf``, ``paper.html`` and ``provenance.json`` in *out_dir* from the run's claims.
 
     Claims are read from ``{results_dir}/claims/*.json``; figures (SVG) from
     *figures_dir*. Raises :class:`InputError` listing every lookup of the
     template without a claim. *state*: the pipeline state (fresher than
     ``results/manifest.json`` while the pipeline runs) for the provenance.
+    *data*: the :class:`analysis.datasets.DataIdentity` of the analysed raw
+    data (default: that of ``data/raw/``); the abstract and the data section say
+    from it whether the stand-in or other data were analysed.
     Returns ``{"pdf", "html", "provenance"}`` paths.
     """
     import typst
@@ -326,6 +329,7 @@ def build_paper(results_dir: str | Path = config.RESULTS_DIR, figures_dir: str |
         figs = _figure_files(claims, names["fig"], figures_dir, staging)
         values = paper_values(claims, names, figs)
         values["provenance"] = prov
+        values["data"] = data_statement(data)
         (staging / "values.json").write_text(json.dumps(values, sort_keys=True, ensure_ascii=False, indent=1),
                                              encoding="utf-8")
         shutil.copyfile(template, staging / "paper.typ")
@@ -347,6 +351,14 @@ def build_paper(results_dir: str | Path = config.RESULTS_DIR, figures_dir: str |
     }
 
 
+def data_statement(data: Any = None) -> dict[str, str]:
+    """``values.json``'s ``data``: which data the paper describes (kind, digest, sentence)."""
+    from analysis import datasets
+
+    ident = datasets.identify(config.RAW_DIR) if data is None else data
+    return {"kind": ident.kind, "digest": ident.digest[:16], "sentence": datasets.describe(ident)}
+
+
 def paper_stage(run: Any, **params: Any) -> dict[str, Path]:
     """The pipeline's last stage: build the paper of *run* (an :class:`analysis.pipeline.Run`).
 
@@ -356,4 +368,5 @@ def paper_stage(run: Any, **params: Any) -> dict[str, Path]:
     """
     from analysis.pipeline import load_state
 
-    return build_paper(run.results, run.figures, Path(run.paper) / "build", state=load_state(run))
+    return build_paper(run.results, run.figures, Path(run.paper) / "build", state=load_state(run),
+                       data=getattr(run, "data", None))

@@ -38,9 +38,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from analysis import config
+from analysis import config, datasets
 from analysis.errors import InputError
-from analysis.io import atomic_write_bytes, read_json, sha256_file, write_json
+from analysis.io import PIPELINE_ENV, atomic_write_bytes, read_json, sha256_file, write_json
 from analysis.nbcells import code_cells
 from analysis.params import ParamSpace, load_params
 
@@ -174,6 +174,25 @@ class Run:
     lock_file: Path = config.LOCK_FILE
     #: parameter values of the run, for templates such as `{outcome}`
     params: dict[str, Any] = field(default_factory=dict)
+    #: which data the run analyses (stand-in or other), from their checksums
+    data: datasets.DataIdentity | None = None
+    #: the folder the data owner gave (*raw* becomes the pseudonymised copy for other data)
+    source_raw: Path | None = None
+
+    @property
+    def private(self) -> Path:
+        """The run's private folder: the pseudonymised raw copy and the re-identification key."""
+        return self.out / "private"
+
+    @property
+    def release(self) -> Path:
+        """The run's release folder: the outputs meant for sharing, after disclosure control."""
+        return self.out / "release"
+
+    @property
+    def standin(self) -> bool:
+        """True when the run analyses the shipped synthetic stand-in."""
+        return self.data is None or self.data.standin
 
     @property
     def processed(self) -> Path:
@@ -231,20 +250,42 @@ class Run:
 def make_run(data_dir: str | Path | None = None, overrides: dict[str, Any] | None = None,
              *, root: Path = config.ROOT, stages: tuple[Stage, ...] = STAGES,
              params_file: Path | None = None) -> Run:
-    """The run for *data_dir* (default `data/raw`) and the changed parameters."""
+    """The run for *data_dir* (default `data/raw`) and the changed parameters.
+
+    `data/raw/` must hold the shipped stand-in (its checksums in
+    `data/standin.sha256`); other files there are refused with a message saying
+    where real data go. A run on other data is labelled by a digest of the
+    files' contents (`data-<16 hex digits>`), never by the folder's name alone,
+    and writes only under `runs/<label>/`.
+    """
     raw_default = root / "data" / "raw"
     raw = Path(data_dir).resolve() if data_dir is not None else raw_default
     if not raw.is_dir():
         raise InputError(f"--data-dir {data_dir}: no such folder")
     default_data = raw.resolve() == raw_default.resolve()
+    checksums_file = root / "data" / "standin.sha256"
+    checksums = datasets.standin_checksums(checksums_file) if checksums_file.is_file() else None
+    if checksums is not None:
+        ident = datasets.identify(raw, checksums=checksums)
+        if default_data and not ident.standin:
+            datasets.check_raw_folder(raw)  # raises, naming the changed files and where real data go
+        if not default_data and root.resolve() == config.ROOT.resolve():
+            datasets.check_other_folder(raw)
+    else:  # a project without a recorded stand-in (the tests' small projects): its data/raw is its default
+        ident = datasets.identify(raw, checksums={})
+        ident = datasets.DataIdentity(ident.folder, ident.files, ident.digest, standin=default_data)
     overrides = overrides or {}
-    parts = [] if default_data else [re.sub(r"[^A-Za-z0-9_.-]+", "_", raw.name) or "data"]
+    parts = [] if default_data else [ident.label]
     parts += [f"{k}={','.join(v) if isinstance(v, list) else v}" for k, v in sorted(overrides.items())]
     label = re.sub(r"[^A-Za-z0-9_.,=-]+", "_", "__".join(parts)) if parts else "default"
     default = default_data and not overrides
-    return Run(root=root, raw=raw, out=root / "runs" / label, label=label, default=default,
-               notebooks_src=root / "notebooks", stages=stages,
-               params_file=params_file or root / "params.yaml", lock_file=root / "requirements.lock")
+    run = Run(root=root, raw=raw, out=root / "runs" / label, label=label, default=default,
+              notebooks_src=root / "notebooks", stages=stages,
+              params_file=params_file or root / "params.yaml", lock_file=root / "requirements.lock",
+              data=ident, source_raw=raw)
+    if needs_pseudonyms(run):
+        run.raw = run.private / "pseudonymised"  # the stages read the copy pseudonymise_inputs writes
+    return run
 
 
 # --------------------------------------------------------------------------- fingerprints
@@ -390,11 +431,43 @@ def stage_fingerprint(run: Run, stage: Stage, space: ParamSpace, values: dict[st
 # --------------------------------------------------------------------------- state
 
 
-def load_state(run: Run) -> dict[str, Any]:
-    try:
-        return read_json(run.state_file)
-    except (OSError, ValueError):
+def load_state(run: Run, *, echo: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """The run's recorded stage states; {} (everything reruns) when absent or not well formed.
+
+    A state file that is not JSON, not an object, or whose entries lack the
+    recorded fingerprint and outputs (hand-edited, truncated, from another
+    version) is set aside as `state.json.invalid` with a one-line note, so the
+    run starts clean instead of failing.
+    """
+    path = run.state_file
+    if not path.exists():
         return {}
+    problem = None
+    try:
+        state = read_json(path)
+    except (OSError, ValueError) as exc:
+        state, problem = None, f"not readable as JSON ({type(exc).__name__})"
+    if problem is None and not isinstance(state, dict):
+        problem = f"a JSON {type(state).__name__}, not an object"
+    if problem is None:
+        for name, entry in state.items():
+            if not (isinstance(entry, dict) and isinstance(entry.get("fingerprint"), dict)
+                    and isinstance(entry.get("outputs"), dict)
+                    and all(k in entry["fingerprint"] for k in
+                            ("inputs", "params", "params_sha", "notebook_sha", "code_sha", "code_files",
+                             "lock_sha"))):
+                problem = f"the entry {name!r} lacks its fingerprint or outputs"
+                break
+    if problem is None:
+        return state
+    msg = (f"note: {run.rel(path)} is {problem}; set aside as {path.name}.invalid, "
+           "every stage will rerun")
+    try:
+        path.replace(path.with_name(path.name + ".invalid"))
+    except OSError:
+        pass
+    (echo or (lambda m: print(m, file=sys.stderr)))(msg)
+    return {}
 
 
 def save_state(run: Run, state: dict[str, Any]) -> None:
@@ -583,17 +656,24 @@ def execute_notebook(run: Run, stage: Stage, parameters: dict[str, Any], lock_sh
     failed_dir = run.notebooks_out / "_failed"
     try:
         os.environ.update(KERNEL_ENV)  # the kernel inherits this process's environment
+        os.environ["SBW_PIPELINE_PID"] = str(os.getpid())  # it and its workers end with us (analysis._watchdog)
         pm.execute_notebook(str(src), str(tmp), parameters=parameters, kernel_name="python3",
                             cwd=str(run.root), progress_bar=False, log_output=False,
                             start_timeout=KERNEL_START_TIMEOUT,
                             # the kernel talks to us over loopback only; its TCP warning is noise
                             extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: no failed notebook, the stage simply did not finish
+        tmp.unlink(missing_ok=True)
+        raise
     except BaseException as exc:
         if tmp.is_file():
             nb = json.loads(tmp.read_text(encoding="utf-8"))
             tidy_notebook(nb, run.root, parameters, lock_sha)
-            failed = failed_dir / stage.notebook
-            atomic_write_bytes(failed, (json.dumps(nb, indent=1, ensure_ascii=False) + "\n").encode())
+            failed: Path | None = failed_dir / stage.notebook
+            try:
+                atomic_write_bytes(failed, (json.dumps(nb, indent=1, ensure_ascii=False) + "\n").encode())
+            except OSError:  # a read-only or full output folder: report the stage's own error
+                failed = None
             tmp.unlink()
             if isinstance(exc, pm.PapermillExecutionError):
                 raise StageFailed(stage, failed, f"{exc.ename}: {exc.evalue}") from None
@@ -655,6 +735,8 @@ def run_pipeline(run: Run, values: dict[str, Any], space: ParamSpace, *,
                  echo: Callable[[str], None] = print) -> list[StageReport]:
     """Run the stages of *run* in order (or *only* and what it needs), skipping up-to-date ones."""
     run.params = dict(values)
+    # this process and the kernels it starts write where the run says (see analysis.io.output_path)
+    os.environ[PIPELINE_ENV] = run.label
     stages = _upstream(run, only) if only else list(run.stages)
     drift = environment_drift(run.lock_file)
     if drift:
@@ -664,7 +746,11 @@ def run_pipeline(run: Run, values: dict[str, Any], space: ParamSpace, *,
         if len(drift) > 20:
             echo(f"  ... and {len(drift) - 20} more")
     lock_sha = sha256_file(run.lock_file) if run.lock_file.is_file() else ""
-    state = load_state(run)
+    if needs_pseudonyms(run):
+        echo(f"data other than the shipped stand-in: identifiers pseudonymised into "
+             f"{run.rel(run.private)}/ (the key stays there; never share that folder)")
+        pseudonymise_inputs(run)
+    state = load_state(run, echo=echo)
     reports = []
     total = len(stages)
     for i, stage in enumerate(stages, 1):
@@ -707,7 +793,97 @@ def run_pipeline(run: Run, values: dict[str, Any], space: ParamSpace, *,
         echo(f"{head}: done in {seconds:.1f} s, {len(outputs)} output file(s)")
         reports.append(StageReport(stage.name, "ran", seconds, outputs=sorted(outputs), reasons=reasons))
     write_manifest(run, state, values, space)
+    if needs_pseudonyms(run) and only is None:
+        findings = build_release(run, k=DISCLOSURE_K)
+        echo(f"release copy for sharing: {run.rel(run.release)}/ (small cells < {DISCLOSURE_K} suppressed); "
+             + (f"disclosure check found {len(findings)} item(s) to review, listed in "
+                f"{run.rel(run.release)}/DISCLOSURE.md" if findings else
+                "disclosure check: no raw identifier and no small cell found"))
     return reports
+
+
+# --------------------------------------------------------------------------- other (possibly real) data
+
+#: Cells of release tables with fewer cases than this are suppressed (a common
+#: threshold rule of statistical disclosure control, e.g. ONS and NHS Digital).
+DISCLOSURE_K = 5
+
+
+def needs_pseudonyms(run: Run) -> bool:
+    """A run on other data with the study's raw files: identifiers are pseudonymised first."""
+    return (not run.standin and run.source_raw is not None
+            and all((run.source_raw / n).is_file() for n in datasets.RAW_FILES))
+
+
+def pseudonymise_inputs(run: Run) -> Path:
+    """Validate the owner's files, write their pseudonymised copy and key under the run's private/.
+
+    Every stage then reads the copy (`run.raw`), so no output of any stage
+    (processed tables, results, figures, notebooks, claims, paper) can hold a
+    raw identifier. Validation runs on the original files, so an error names
+    the owner's own file, line and column.
+    """
+    from analysis import disclosure
+    from analysis.validate import load_raw
+
+    assert run.source_raw is not None
+    load_raw(run.source_raw)  # InputError with the full report, before anything is written
+    disclosure.pseudonymise_folder(run.source_raw, run.raw, run.private)
+    return run.raw
+
+
+def build_release(run: Run, *, k: int = DISCLOSURE_K) -> list[Any]:
+    """Copy the outputs meant for sharing into `run.release` with small cells suppressed; check them.
+
+    Results (CSV with counts below *k* suppressed and their case lists blanked;
+    JSON), figures, the paper and the executed notebooks. The copy is then
+    scanned for the owner's raw identifiers and small cells
+    (:func:`analysis.disclosure.scan`); the findings are written to
+    `DISCLOSURE.md` in the release folder and returned.
+    """
+    import shutil
+
+    import pandas as pd
+
+    from analysis import disclosure
+    from analysis.io import atomic_write_text, write_csv
+
+    release = run.release
+    if release.exists():
+        shutil.rmtree(release)
+    sources = [(run.results, release / "results"), (run.figures, release / "figures"),
+               (run.paper / "build", release / "paper"), (run.notebooks_out, release / "notebooks")]
+    suppressed = 0
+    for src, dst in sources:
+        if not src.is_dir():
+            continue
+        for path in sorted(src.rglob("*")):
+            if not path.is_file() or path.name.startswith(".") or "_failed" in path.parts:
+                continue
+            target = dst / path.relative_to(src)
+            if path.suffix == ".csv":
+                df = pd.read_csv(path, dtype=object, keep_default_na=False)
+                counts = [c for c in df.columns if c.lower() in disclosure.COUNT_COLUMNS]
+                if counts:
+                    num = df.copy()
+                    for c in counts:
+                        num[c] = pd.to_numeric(df[c], errors="coerce")
+                    out, n = disclosure.suppress_small_cells(num, k=k, count_columns=counts)
+                    suppressed += n
+                    write_csv(out, target)
+                    continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+    ids = disclosure.identifiers_from_raw(run.source_raw) if run.source_raw is not None else set()
+    findings = disclosure.scan(release, identifiers=ids, k=k)
+    lines = ["# Disclosure check of this release folder", "",
+             f"Made by the pipeline from run `{run.label}`: rows of release tables with fewer than {k} cases "
+             f"suppressed ({suppressed} row(s)); then scanned for the raw identifiers of the owner's files and "
+             "for small cells (`python -m analysis disclosure-check` does the same).", ""]
+    lines += ([f"{len(findings)} item(s) to review before sharing:", ""] + [f"- {f.message()}" for f in findings]
+              if findings else ["No raw identifier and no small cell found."])
+    atomic_write_text(release / "DISCLOSURE.md", "\n".join(lines) + "\n")
+    return findings
 
 
 def write_manifest(run: Run, state: dict[str, Any], values: dict[str, Any], space: ParamSpace) -> Path:
@@ -730,7 +906,8 @@ def write_manifest(run: Run, state: dict[str, Any], values: dict[str, Any], spac
             outputs.append({"path": path, "sha256": sha, "stage": stage.name})
     manifest = {
         "run": run.label,
-        "raw_data": run.rel(run.raw),
+        "raw_data": run.rel(run.raw) if run.standin else "(other data; see data.digest)",
+        "data": run.data.to_dict() if run.data is not None else None,
         "parameters": values,
         "lock_sha256": sha256_file(run.lock_file) if run.lock_file.is_file() else None,
         "python": ".".join(map(str, sys.version_info[:2])),

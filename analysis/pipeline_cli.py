@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import signal
 import sys
 import time
+from pathlib import Path
 
 from analysis import pipeline
 from analysis.errors import InputError
@@ -57,19 +61,79 @@ def _summary(run: pipeline.Run, reports: list[pipeline.StageReport], seconds: fl
     print(f"  manifest:   {run.rel(run.manifest_file)}")
 
 
+@contextlib.contextmanager
+def checkout_lock(root: Path):
+    """One pipeline run at a time in a checkout: an exclusive lock on `.pipeline/run.lock`.
+
+    A second `reproduce` or `run` while one is running is refused at once with
+    the first one's process id (InputError, exit 2). The lock is released when
+    the process ends, however it ends (the kernel drops flock locks).
+    """
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks here; runs are not serialised
+        yield
+        return
+    path = root / ".pipeline" / "run.lock"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(path, "a+", encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot create the run lock {path}: {exc.strerror}") from None
+    try:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            fh.seek(0)
+            other = fh.read().strip() or "unknown"
+            raise InputError(f"another pipeline run is in progress in this checkout (process {other}); "
+                             "wait for it to finish, or stop it, then run again") from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()))
+        fh.flush()
+        yield
+    finally:
+        fh.close()
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that every cleanup on the way (kernel shutdown) runs."""
+
+
+def _on_sigterm(signum, frame):  # noqa: ARG001 - signal handler signature
+    raise _Terminated()
+
+
 def _execute(args: argparse.Namespace, only: str | None) -> int:
     space, values, run = _setup(args)
     if only is not None:
         pipeline.get_stage(only, run.stages)
     start = time.perf_counter()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        reports = pipeline.run_pipeline(run, values, space, only=only, force=args.force)
+        with checkout_lock(run.root):
+            reports = pipeline.run_pipeline(run, values, space, only=only, force=args.force)
     except pipeline.StageFailed as exc:
         print(f"error: {exc}", file=sys.stderr)
         if exc.notebook is not None:
             print(f"the executed notebook, with the traceback, is kept at {run.rel(exc.notebook)}",
                   file=sys.stderr)
         return 1
+    except KeyboardInterrupt as exc:
+        _quiet_exit()
+        what = "terminated" if isinstance(exc, _Terminated) else "interrupted"
+        print(f"{what}: the running stage was stopped and will rerun next time; finished stages and "
+              "outputs already written are kept", file=sys.stderr)
+        return 143 if isinstance(exc, _Terminated) else 130
+    except OSError as exc:
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"error: cannot write{where}: {exc.strerror or exc} (is the output folder writable, and the "
+              "disk not full?); files already written were not damaged (writes are atomic) and the stage "
+              "will rerun next time", file=sys.stderr)
+        return 1
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     seconds = time.perf_counter() - start
     if only is None:
         # runtime and storage of a full run, for the README's computational requirements
@@ -78,6 +142,14 @@ def _execute(args: argparse.Namespace, only: str | None) -> int:
         record_timing(run, reports, seconds)
     _summary(run, reports, seconds)
     return 0
+
+
+def _quiet_exit() -> None:
+    """After an interrupt, silence the asyncio and kernel-shutdown noise of the stopped kernel."""
+    import logging
+
+    logging.disable(logging.CRITICAL)
+    sys.unraisablehook = lambda *a, **k: None
 
 
 def reproduce_main(args: argparse.Namespace) -> int:

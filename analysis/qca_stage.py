@@ -23,6 +23,7 @@ exactly that expression.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import InputError, located
-from analysis.io import write_csv, write_json
+from analysis.io import atomic_write_bytes, write_csv, write_json
 from analysis.qca.calibrate import anchors_from_percentiles, skewness_check
 from analysis.qca.expressions import Term, format_term, parse_expression
 from analysis.qca.minimize import minimize
@@ -343,11 +344,9 @@ def plot_calibration(result: CalibrationResult, figures_dir: str | Path) -> list
         ax.set_xlabel(f"{name} (raw)")
         ax.set_ylabel("membership")
         fig.tight_layout()
-        path = fdir / f"{name}.png"
-        tmp = fdir / f".{name}.png.tmp"
-        fig.savefig(tmp, format="png", metadata={"Software": None})
-        tmp.replace(path)
-        out.append(path)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", metadata={"Software": None})
+        out.append(atomic_write_bytes(fdir / f"{name}.png", buf.getvalue()))
     return out
 
 

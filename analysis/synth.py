@@ -420,10 +420,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    """Write the synthetic raw tables; print what was written."""
-    paths = write_raw(project_path(args.out), seed=args.seed, n_workers=args.workers)
+    """Write the synthetic raw tables; print what was written.
+
+    Into ``data/raw/`` only while it holds the recorded stand-in (or nothing):
+    files there that are not the stand-in may be a data owner's real data, and
+    are never overwritten. Writing there records the new stand-in's checksums
+    in ``data/standin.sha256``. Into any other folder: only when none of the
+    raw files exist there yet (nothing already written is damaged).
+    """
+    from analysis import config, datasets
+
+    out = project_path(args.out)
+    if out.resolve() == config.RAW_DIR.resolve():
+        if any((out / n).exists() for n in datasets.RAW_FILES):
+            datasets.require_standin_raw("synth --out data/raw")
+    else:
+        existing = [n for n in RAW_FILES if (out / n).exists()]
+        if existing:
+            raise InputError(f"synth --out {args.out}: {', '.join(existing)} already exist there; "
+                             "synth never overwrites raw files outside data/raw/ (choose an empty folder)")
+    paths = write_raw(out, seed=args.seed, n_workers=args.workers)
     for path in paths:
         print(f"wrote {path.name}")
+    if out.resolve() == config.RAW_DIR.resolve():
+        print(f"wrote {config.relative_to_root(datasets.write_standin_checksums(out))}")
     return 0
 
 

@@ -103,5 +103,5 @@ def test_notebook_writes_the_worker_table(tmp_path):
     written = pd.read_csv(tmp_path / "processed" / "staff.csv")
     assert len(written) == 65 and list(written.columns) == staff_columns()
     expected = prepare_staff(load_raw(RAW_DIR))
-    np.testing.assert_allclose(written["sustain12_rate"], expected["sustain12_rate"].astype(float), rtol=1e-11)
+    np.testing.assert_allclose(written["sustain12_rate"], expected["sustain12_rate"].astype(float), rtol=1e-9)  # outputs carry 10 significant digits
     assert "wrote " in out_nb.read_text()

@@ -168,10 +168,25 @@ def test_other_data_dir_leaves_shipped_outputs_alone(project, tmp_path):
     other.mkdir()
     (other / "in.csv").write_text("x\n10\n")
     run, status, *_ = _run(project, data_dir=other)
-    assert run.label == "real_data"
-    assert (project / "runs" / "real_data" / "data" / "processed" / "doubled.csv").read_text() == "x,y\n10,20.0\n"
+    # labelled by the data's content digest, not by the folder's name
+    assert run.label.startswith("data-") and len(run.label) == len("data-") + 16
+    assert not run.standin
+    assert (project / "runs" / run.label / "data" / "processed" / "doubled.csv").read_text() == "x,y\n10,20.0\n"
     assert sha256_file(project / "data" / "processed" / "doubled.csv") == before
     assert (project / "data" / "raw" / "in.csv").read_text() == "x\n1\n2\n3\n"
+
+
+def test_same_folder_name_other_contents_get_their_own_run(project, tmp_path):
+    labels = []
+    for i, value in enumerate((10, 11)):
+        other = tmp_path / f"owner{i}" / "real"
+        other.mkdir(parents=True)
+        (other / "in.csv").write_text(f"x\n{value}\n")
+        run, *_ = _run(project, data_dir=other)
+        labels.append(run.label)
+        assert (project / "runs" / run.label / "data" / "processed" / "doubled.csv").read_text() == \
+            f"x,y\n{value},{2 * value}.0\n"
+    assert labels[0] != labels[1]
 
 
 def test_run_one_stage_runs_what_it_needs(project):

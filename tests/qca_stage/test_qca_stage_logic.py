@@ -74,7 +74,7 @@ def test_calibration_outputs_and_checks(headline, tmp_path):
     assert names == ["anchors.csv", "calibrated.csv", "calibration.json", "crossover_cases.csv",
                      "excluded_cases.csv", "skewness.csv"]
     back = Q.read_calibrated(tmp_path / "processed" / "calibrated.csv", "SUSTAIN12", Q.DEFAULT_CONDITIONS)
-    np.testing.assert_allclose(back.to_numpy(), cal.memberships.to_numpy(), rtol=1e-11)
+    np.testing.assert_allclose(back.to_numpy(), cal.memberships.to_numpy(), rtol=1e-9)  # written to 10 digits
     info = json.loads((tmp_path / "results" / "calibration" / "calibration.json").read_text())
     assert info["cases_left_at_crossover"] == 0
 
