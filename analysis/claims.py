@@ -625,11 +625,42 @@ def write_lock(claims_dir: str | Path, lock_path: str | Path = LOCK_FILE, *,
     if timing is None and isinstance(old, dict):
         timing = old.get("run")
     doc = build_lock(claims, manifest, timing)
+    if manifest is not None:
+        doc["notebooks"] = notebook_digests(manifest)
     if manifest is None and isinstance(old, dict):
-        for key in ("stages", "outputs"):
+        for key in ("stages", "outputs", "notebooks"):
             if key in old:
                 doc[key] = old[key]
     return write_json(doc, lock_path)
+
+
+def notebook_digests(manifest: dict[str, Any], root: Path | None = None) -> dict[str, str]:
+    """Notebook file name -> :func:`analysis.nbcells.outputs_digest` of the run's executed notebooks."""
+    from analysis.config import ROOT
+    from analysis.nbcells import outputs_digest
+
+    root = ROOT if root is None else root
+    out = {}
+    for o in manifest.get("outputs", []):
+        path = Path(o["path"])
+        if path.suffix == ".ipynb" and "_failed" not in path.parts:
+            full = path if path.is_absolute() else root / path
+            if full.is_file():
+                out[path.name] = outputs_digest(full)
+    return dict(sorted(out.items()))
+
+
+def compare_notebooks(locked: dict[str, str], current: dict[str, str]) -> list[str]:
+    """Executed notebooks whose displayed results differ from the locked run's (one line each)."""
+    lines = []
+    for name, digest in sorted(locked.items()):
+        now = current.get(name)
+        if now is None:
+            lines.append(f"NOTEBOOK {name}: not found in the run's manifest")
+        elif now != digest:
+            lines.append(f"NOTEBOOK {name}: displayed results differ from the published run's "
+                         "(a hand edit, or results that changed; rerun the stage)")
+    return lines
 
 
 # --------------------------------------------------------------------------- comparing

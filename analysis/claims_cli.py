@@ -96,10 +96,19 @@ def verify_main(args: argparse.Namespace) -> int:
     if not lock.is_file():
         raise InputError(f"{config.relative_to_root(lock)}: no lock to compare with; create it from a "
                          "default run with `python -m analysis verify --update-lock`")
-    report = cl.verify(cl.read_lock(lock), cl.load_claims(claims_dir))
+    doc = cl.read_lock(lock)
+    report = cl.verify(doc, cl.load_claims(claims_dir))
+    notebook_lines: list[str] = []
+    if doc.get("notebooks") and manifest.is_file():
+        notebook_lines = cl.compare_notebooks(doc["notebooks"], cl.notebook_digests(read_json(manifest)))
+    for line in notebook_lines:
+        print(line)
     for line in report.lines():
         print(line)
-    return 0 if report.ok else 1
+    if doc.get("notebooks") and manifest.is_file():
+        n = len(doc["notebooks"])
+        print(f"{n - len(notebook_lines)}/{n} executed notebooks display the published results")
+    return 0 if report.ok and not notebook_lines else 1
 
 
 def manifest_from_state(state: dict[str, Any]) -> dict[str, Any]:

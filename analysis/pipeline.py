@@ -503,6 +503,11 @@ def why(run: Run, stage: Stage, space: ParamSpace, values: dict[str, Any],
         reasons.append("package code changed: " + ", ".join(files))
     if fp.lock_sha != old["lock_sha"]:
         reasons.append("the lock file (requirements.lock) changed")
+    for path, sha in (entry.get("notebook") or {}).items() if fp.notebook_sha == old["notebook_sha"] else ():
+        p = run.root / path if not Path(path).is_absolute() else Path(path)
+        if p.is_file() and sha256_file(p) != sha:  # same code, other bytes: its outputs were edited
+            reasons.append(f"executed notebook {path} was modified after the run (its displayed results "
+                           "may no longer be the run's)")
     recorded = entry.get("outputs", {})
     for path, sha in recorded.items():
         p = run.root / path if not Path(path).is_absolute() else Path(path)

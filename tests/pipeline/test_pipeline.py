@@ -134,6 +134,35 @@ def test_notebook_code_change_reruns_only_that_stage(project):
     assert status == {"double": "skipped", "summarise": "ran"}
 
 
+def test_hand_edited_displayed_result_is_detected(project):
+    run, *_ = _run(project)
+    path = project / "notebooks" / "01_double.ipynb"
+    nb = json.loads(path.read_text())
+    cell = [c for c in nb["cells"] if c.get("outputs")][0]
+    cell["outputs"][0]["text"] = "999.0\n"  # the printed sum, changed by hand
+    path.write_text(json.dumps(nb, indent=1))
+    space = load_params(project / "params.yaml")
+    reasons = pipeline.why(run, STAGES[0], space, space.defaults())
+    assert reasons == ["executed notebook notebooks/01_double.ipynb was modified after the run "
+                       "(its displayed results may no longer be the run's)"]
+    _, status, *_ = _run(project)
+    assert status["double"] == "ran" and "999.0" not in path.read_text()
+
+
+@pytest.mark.parametrize("content", ["[]", "null", '{"double": {}}', '{"double": {"fingerprint": {}, "outputs": {}}}',
+                                     "not json"])
+def test_structurally_wrong_state_is_set_aside(project, content):
+    _run(project)
+    state = project / ".pipeline" / "state.json"
+    state.write_text(content)
+    run, status, lines, *_ = _run(project)
+    assert status == {"double": "ran", "summarise": "ran"}
+    notes = [ln for ln in lines if "state.json" in ln]
+    assert len(notes) == 1 and "set aside as state.json.invalid" in notes[0]
+    assert (project / ".pipeline" / "state.json.invalid").read_text() == content
+    assert isinstance(read_json(state), dict) and "double" in read_json(state)
+
+
 def test_modified_output_is_detected(project):
     run, *_ = _run(project)
     (project / "results" / "summary" / "total.txt").write_text("tampered\n")
@@ -255,7 +284,7 @@ def test_code_closure_follows_imports_transitively():
             "analysis.params"} <= set(closure)
     assert "analysis.cli" not in closure
     magic = pipeline.code_closure(["%matplotlib inline\nimport analysis.errors"], ROOT / "analysis")
-    assert set(magic) == {"analysis", "analysis.errors"}
+    assert set(magic) == {"analysis", "analysis._watchdog", "analysis.errors"}  # the package imports its watchdog
 
 
 def test_unknown_stage_lists_valid_ones():
