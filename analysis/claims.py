@@ -688,6 +688,15 @@ def show_tolerance(rec: dict[str, Any]) -> str:
     return f"rel {tol['rel']:g}, abs {tol['abs']:g}"
 
 
+def _numeric_text_close(x: Any, y: Any, tol: dict[str, float]) -> bool:
+    """Two text cells that both read as numbers (a chart mixing symbols and values) compared as numbers."""
+    try:
+        fx, fy = float(x), float(y)
+    except (TypeError, ValueError):
+        return False
+    return numbers_close(fx, fy, tol["rel"], tol["abs"])
+
+
 def _compare_tables(a: dict[str, Any], b: dict[str, Any], tol: dict[str, float]) -> str | None:
     """None when the tables agree within tolerance; else what differs."""
     if a["columns"] != b["columns"]:
@@ -707,7 +716,7 @@ def _compare_tables(a: dict[str, Any], b: dict[str, Any], tol: dict[str, float])
                         worst = max(worst, abs(fx - fy) / max(abs(fx), abs(fy), 1e-300))
                     else:
                         worst = math.inf
-            elif x != y:
+            elif x != y and not _numeric_text_close(x, y, tol):
                 bad.append((i, j, x, y))
     if not bad:
         return None
