@@ -659,7 +659,13 @@ def execute_notebook(run: Run, stage: Stage, parameters: dict[str, Any], lock_sh
     tmp_dir.mkdir(parents=True, exist_ok=True)
     tmp = tmp_dir / stage.notebook
     failed_dir = run.notebooks_out / "_failed"
+    # the kernel's own stderr (its log, and its asyncio noise when a run is stopped) goes
+    # to a log beside the state, not to the user's terminal: the kernel inherits fd 2
+    log = open(run.state_file.parent / f"kernel-{stage.name}.log", "wb")  # noqa: SIM115 - closed below
+    saved_stderr = os.dup(2)
     try:
+        sys.stderr.flush()
+        os.dup2(log.fileno(), 2)
         os.environ.update(KERNEL_ENV)  # the kernel inherits this process's environment
         os.environ["SBW_PIPELINE_PID"] = str(os.getpid())  # it and its workers end with us (analysis._watchdog)
         pm.execute_notebook(str(src), str(tmp), parameters=parameters, kernel_name="python3",
@@ -684,6 +690,11 @@ def execute_notebook(run: Run, stage: Stage, parameters: dict[str, Any], lock_sh
                 raise StageFailed(stage, failed, f"{exc.ename}: {exc.evalue}") from None
             raise StageFailed(stage, failed, f"{type(exc).__name__}: {exc}") from exc
         raise
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved_stderr, 2)
+        os.close(saved_stderr)
+        log.close()
     nb = json.loads(tmp.read_text(encoding="utf-8"))
     tidy_notebook(nb, run.root, parameters, lock_sha)
     nbformat.validate(nbformat.from_dict(nb))

@@ -101,8 +101,10 @@ class _Terminated(KeyboardInterrupt):
     """SIGTERM, raised like Ctrl-C so that every cleanup on the way (kernel shutdown) runs."""
 
 
-def _on_sigterm(signum, frame):  # noqa: ARG001 - signal handler signature
-    raise _Terminated()
+def _on_signal(signum, frame):  # noqa: ARG001 - signal handler signature
+    # from here on the stopped kernel's asyncio tasks and shutdown are noise, not news
+    _quiet_exit()
+    raise _Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
 
 
 def _execute(args: argparse.Namespace, only: str | None) -> int:
@@ -110,7 +112,7 @@ def _execute(args: argparse.Namespace, only: str | None) -> int:
     if only is not None:
         pipeline.get_stage(only, run.stages)
     start = time.perf_counter()
-    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         with checkout_lock(run.root):
             reports = pipeline.run_pipeline(run, values, space, only=only, force=args.force)
@@ -133,7 +135,8 @@ def _execute(args: argparse.Namespace, only: str | None) -> int:
               "will rerun next time", file=sys.stderr)
         return 1
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     seconds = time.perf_counter() - start
     if only is None:
         # runtime and storage of a full run, for the README's computational requirements
