@@ -154,7 +154,7 @@ def test_disclosure_check_finds_a_planted_identifier_and_a_small_cell(tmp_path, 
     ids.write_text("S012\n", encoding="utf-8")
     assert cli_main(["disclosure-check", str(folder), "--identifiers", str(ids)]) == 1
     out = capsys.readouterr().out
-    assert "notes.md:3:18: identifier: 'S012'" in out  # the whole token, not inside S0123
+    assert "notes.md:3:18: identifier: raw identifier 'S012'" in out  # the whole token, not inside S0123
     assert "notes.md:3:8" not in out
     assert "table.csv:3:n: small-cell: count 2 < 5" in out
     assert "private" not in out
@@ -168,7 +168,7 @@ def test_disclosure_check_finds_a_planted_identifier_and_a_small_cell(tmp_path, 
 def test_suppress_small_cells_blanks_case_lists():
     df = pd.DataFrame({"row": [1, 2, 3], "n": [6, 3, 0], "cases": ["a,b,c,d,e,f", "g,h,i", ""]})
     out, n = disclosure.suppress_small_cells(df, k=5)
-    assert n == 1 and out["n"].tolist() == ["6", "<5", "0"] and out["cases"].tolist()[1] == ""
+    assert n == 1 and out["n"].tolist() == [6, "<5", 0] and out["cases"].tolist()[1] == ""
     with pytest.raises(ValueError):
         disclosure.suppress_small_cells(df, k=0)
 
