@@ -53,6 +53,7 @@ import pandas as pd
 from analysis.codebook import ITEM_INSTRUMENTS, load_codebook
 from analysis.config import project_path, relative_to_root
 from analysis.errors import InputError
+from analysis.io import FORMULA_TRIGGERS
 from analysis.schemas import MIN_COMPLETE_ROWS, MIN_WORKERS, ColumnSpec, TableSpec, raw_schemas
 
 #: Violations listed per file before the rest are only counted.
@@ -304,6 +305,14 @@ def _check_column(s: pd.Series, c: ColumnSpec, file: str, lines: Sequence[int],
         for i in np.flatnonzero(empty.to_numpy()):
             out.append(Violation(file, lines[i], c.name, "", c.expected(), "empty cell"))
     if c.kind in ("id", "ref", "text"):
+        if c.kind in ("id", "ref"):
+            # output CSVs quote such text against formula injection (analysis.io.write_csv),
+            # so a key like '=S1' would no longer match between raw and processed tables
+            formula = ~empty & stripped.str.startswith(FORMULA_TRIGGERS)
+            for i in np.flatnonzero(formula.to_numpy()):
+                out.append(Violation(file, lines[i], c.name, raw.iloc[i],
+                                     "an identifier not beginning with " + ", ".join(map(repr, FORMULA_TRIGGERS)),
+                                     "identifier a spreadsheet would read as a formula"))
         if c.kind == "id":
             seen: dict[str, int] = {}
             for i, v in enumerate(stripped):

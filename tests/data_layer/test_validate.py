@@ -615,3 +615,15 @@ def test_shuffled_file_keeps_its_line_numbers(raw_copy):
     _save(raw_copy / "contacts.csv", [rows[0], *reversed(rows[1:])])
     set_cell(raw_copy, "contacts.csv", 2, "duration_min", "forty")
     assert_message(report(raw_copy), "contacts.csv", "line 2", "column 'duration_min'", "not a number")
+
+
+@pytest.mark.parametrize("file,line,column,value", [
+    ("staff_survey.csv", 4, "staff_id", "=HYPERLINK(1)"),
+    ("participants.csv", 6, "participant_id", "-P0005"),
+    ("contacts.csv", 8, "staff_id", "@S001"),
+])
+def test_identifier_read_as_formula(raw_copy, file, line, column, value):
+    """Output CSVs quote such text (analysis.io.write_csv), so the key would not match across tables."""
+    set_cell(raw_copy, file, line, column, value)
+    assert_message(report(raw_copy), file, f"line {line}", f"column {column!r}",
+                   "identifier a spreadsheet would read as a formula", f"got {value!r}", "not beginning with '='")
