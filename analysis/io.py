@@ -5,6 +5,18 @@ which then replaces the target in one `os.replace`, so an interrupted or failed
 run never leaves a half-written file and never damages what was there before.
 Outputs are deterministic: CSV with a fixed float format and line ending, JSON
 with sorted keys and a trailing newline.
+
+CSV outputs are safe to open in a spreadsheet: a text cell beginning with ``=``,
+``+``, ``-``, ``@``, a tab or a carriage return would be run as a formula
+(CSV or formula injection), so :func:`write_csv` prefixes such cells with a
+single quote, as OWASP recommends. Only text cells are touched: numbers, and text
+that reads as a number (``"-0.5"``, ``"+3"``, ``"-inf"``), stay as they are, and
+so does a lone ``-`` or ``+`` (a sign or QCA's don't-care mark, which no
+spreadsheet evaluates). A reader of these files gets the quote back as part of
+the text (see :func:`unescape_formula`).
+
+>>> escape_formula("=HYPERLINK(A1)"), escape_formula("-0.5"), escape_formula("-"), escape_formula(3)
+("'=HYPERLINK(A1)", '-0.5', '-', 3)
 """
 
 from __future__ import annotations
@@ -13,6 +25,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -138,9 +151,95 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
 
 
+#: First characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER_RE = re.compile(r"^[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf|infinity|nan)$", re.IGNORECASE)
+
+
+def escape_formula(value: Any) -> Any:
+    """*value* with a leading single quote when it is text a spreadsheet would run as a formula.
+
+    Non-text values, text reading as a number, and a lone ``-`` or ``+`` are returned unchanged.
+
+    >>> [escape_formula(v) for v in ["@SUM(A1)", chr(9) + "=1", "+3", "1e-3", "~CASELOAD", "+"]]
+    ["'@SUM(A1)", "'\\t=1", '+3', '1e-3', '~CASELOAD', '+']
+    """
+    if not isinstance(value, str) or not value.startswith(FORMULA_TRIGGERS):
+        return value
+    if value in ("-", "+") or _NUMBER_RE.match(value):
+        return value
+    return "'" + value
+
+
+def unescape_formula(value: Any) -> Any:
+    """Undo :func:`escape_formula` (for readers of the pipeline's CSVs).
+
+    >>> unescape_formula(escape_formula("=1+2")), unescape_formula("'quoted")
+    ('=1+2', "'quoted")
+    """
+    if isinstance(value, str) and value[:1] == "'" and value[1:2] and value[1:].startswith(FORMULA_TRIGGERS) \
+            and escape_formula(value[1:]) == value:
+        return value[1:]
+    return value
+
+
+def _text_dtype(dtype: Any) -> bool:
+    """Object, string or categorical-of-text dtype (never numbers, dates or booleans)."""
+    if isinstance(dtype, pd.CategoricalDtype):
+        return _text_dtype(dtype.categories.dtype)
+    return dtype == object or isinstance(dtype, pd.StringDtype)
+
+
+def _escape_cell(value: Any) -> Any:
+    """escape_formula, and a carriage return inside text written as a line break: with the
+    project's '\\n' line ending the csv module leaves a bare CR unquoted, which would end the record."""
+    value = escape_formula(value)
+    if isinstance(value, str) and "\r" in value:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return value
+
+
+def _escape_index(ix: pd.Index) -> pd.Index:
+    if isinstance(ix, pd.MultiIndex):
+        return ix.set_levels([_escape_index(level) for level in ix.levels], verify_integrity=False)
+    return ix.map(_escape_cell) if _text_dtype(ix.dtype) else ix
+
+
+def escape_formulas(df: pd.DataFrame, *, index: bool = False) -> pd.DataFrame:
+    """*df* with :func:`escape_formula` applied to text cells, column labels and (with *index*) the index.
+
+    Numeric columns are never touched; *df* itself is not modified. A carriage return
+    inside a text cell becomes a line break (the cell is then quoted), since the
+    files use '\\n' line endings and a bare CR would split the record for readers.
+    """
+    out = df.copy(deep=False)
+    for j in range(out.shape[1]):
+        s = out.iloc[:, j]
+        if _text_dtype(s.dtype):
+            escaped = s.astype(object).map(_escape_cell)
+            if not escaped.equals(s.astype(object)):
+                out.isetitem(j, escaped)
+    out.columns = _escape_index(out.columns)
+    if index:
+        out.index = _escape_index(out.index)
+    return out
+
+
 def write_csv(df: pd.DataFrame, path: str | Path, *, index: bool = False) -> Path:
-    """Write *df* as CSV atomically with the project's fixed float format."""
-    text = df.to_csv(index=index, float_format=FLOAT_FORMAT, lineterminator="\n")
+    """Write *df* as CSV atomically with the project's fixed float format.
+
+    Text cells a spreadsheet would run as formulas are prefixed with a single quote
+    (:func:`escape_formula`, see the module docstring); numbers are written as they are.
+
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = write_csv(pd.DataFrame({"id": ["=cmd|' /C calc'!A0", "-0.5"], "x": [-1.5, 2.0]}), p)
+    >>> print(p.read_text(), end="")
+    id,x
+    '=cmd|' /C calc'!A0,-1.5
+    -0.5,2
+    """
+    text = escape_formulas(df, index=index).to_csv(index=index, float_format=FLOAT_FORMAT, lineterminator="\n")
     return atomic_write_text(path, text)
 
 

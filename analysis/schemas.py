@@ -28,6 +28,22 @@ from analysis.errors import InputError
 #: 'category', 'int', 'float', 'date' (ISO 8601 YYYY-MM-DD).
 KINDS = ("id", "ref", "text", "category", "int", "float", "date")
 
+#: Fewest workers (data rows of staff_survey.csv) the analysis can use. Stage 05
+#: refuses to fit its regressions with fewer than 10 workers; the QCA with four
+#: conditions has 2**4 = 16 truth-table rows, so with fewer than 10 cases most rows
+#: are empty remainders and a solution says next to nothing; and the reliability
+#: and factor analyses of stage 02 need several complete answers per scale. The
+#: study has 65 workers; 10 is the floor below which no stage gives a result.
+MIN_WORKERS = 10
+
+#: Fewest workers answering every item of a scale (or subscale): stage 02 computes
+#: reliability on complete rows and refuses fewer than 3 (analysis.psychometrics).
+MIN_COMPLETE_ROWS = 3
+
+#: The rule every date column of every raw table follows.
+DATE_RULE = ("no date is after the data's extraction date (`--extraction-date`; "
+             "without it, today's date in UTC)")
+
 
 @dataclass(frozen=True)
 class ColumnSpec:
@@ -122,6 +138,10 @@ def _raw_specs() -> dict[str, TableSpec]:
          ColumnSpec("organisation", "text", "Delivery organisation within the partnership"),
          ColumnSpec("tenure_years", "float", "Years in the role", min=0, max=60, unit="years"),
          *item_specs()),
+        row_rules=(f"at least {MIN_WORKERS} workers (data rows)",
+                   "no item column entirely empty and no item with the same answer from every worker",
+                   f"every scale and subscale answered in full by at least {MIN_COMPLETE_ROWS} workers, "
+                   "whose scale scores are not all equal"),
     )
     participants = TableSpec(
         "participants", "participants.csv", "One row per participant supported by a worker.",
@@ -140,7 +160,7 @@ def _raw_specs() -> dict[str, TableSpec]:
          ColumnSpec("wellbeing_start", "int", "Wellbeing score at start (SWEMWBS-style metric 7-35)", min=7, max=35),
          ColumnSpec("wellbeing_followup", "int", "Wellbeing score at follow-up; empty if not collected",
                     min=7, max=35, nullable=True)),
-        row_rules=("accommodation_entry_date is on or after start_date",
+        row_rules=("accommodation_entry_date is on or after start_date", DATE_RULE,
                    "sustained_6m and sustained_12m are not_due when accommodation_entry_date is empty",
                    "sustained_12m = yes only if sustained_6m = yes"),
     )
@@ -152,7 +172,8 @@ def _raw_specs() -> dict[str, TableSpec]:
          ColumnSpec("date", "date", "Date of the meeting"),
          # float: systems that log meetings may export fractions of a minute
          ColumnSpec("duration_min", "float", "Length of the meeting", min=1, max=1440, unit="minutes")),
-        row_rules=("date is on or after the participant's start_date",),
+        row_rules=("date is on or after the participant's start_date", DATE_RULE,
+                   "staff_id is the participant's key worker (the staff_id of the participant in participants.csv)"),
     )
     return {t.name: t for t in (staff, participants, contacts)}
 

@@ -2,10 +2,17 @@
 
 ``DataFrame.to_markdown`` needs the optional ``tabulate`` package, which the
 project does not install, so Markdown is written by :func:`to_markdown`.
+
+Text in a Markdown table is data (worker ids, organisation names, terms), never
+markup: ``<``, ``>`` and ``&`` are written as HTML entities, so a value such as
+``<script>`` shows as text in a Markdown viewer instead of being rendered, and
+``|`` is escaped so it cannot split a cell. The CSV beside it is escaped against
+spreadsheet formulas by :func:`analysis.io.write_csv`.
 """
 
 from __future__ import annotations
 
+import html
 import math
 from pathlib import Path
 
@@ -28,7 +35,16 @@ def _cell(value: object, floatfmt: str) -> str:
             return "inf" if v > 0 else "-inf"
         text = format(v, floatfmt)
         return "0" + text[2:] if text.startswith("-0") and float(text) == 0 else text
-    return str(value).replace("|", "\\|").replace("\n", " ")
+    return _text(value)
+
+
+def _text(value: object) -> str:
+    """Text of a cell or header: HTML-special characters as entities, '|' escaped, one line.
+
+    >>> print(_text("<script>alert('x')</script> & a|b"))
+    &lt;script&gt;alert('x')&lt;/script&gt; &amp; a\\|b
+    """
+    return html.escape(str(value), quote=False).replace("|", "\\|").replace("\r", " ").replace("\n", " ")
 
 
 def to_markdown(df: pd.DataFrame, *, floatfmt: str = ".3f", index: bool = False) -> str:
@@ -38,10 +54,14 @@ def to_markdown(df: pd.DataFrame, *, floatfmt: str = ".3f", index: bool = False)
     | a | b |
     | --- | ---: |
     | x | 0.500 |
+    >>> print(to_markdown(pd.DataFrame({"worker": ["<script>"], "n": [1]})), end="")
+    | worker | n |
+    | --- | ---: |
+    | &lt;script&gt; | 1 |
     """
     if index:
         df = df.reset_index()
-    header = "| " + " | ".join(str(c) for c in df.columns) + " |"
+    header = "| " + " | ".join(_text(c) for c in df.columns) + " |"
     aligns = []
     for c in df.columns:
         numeric = pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])

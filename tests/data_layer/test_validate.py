@@ -7,6 +7,7 @@ the column, the bad value and what was expected.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -265,3 +266,364 @@ def test_cli_exit_status_shipped_and_corrupted(raw_copy):
 def test_not_a_folder(tmp_path, capsys):
     assert cli_main(["validate", "--data-dir", str(tmp_path / "nope")]) == 2
     assert "not a folder" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- dates after the extraction date
+
+
+def _line_with(folder: Path, file: str, column: str) -> int:
+    """First CSV line whose *column* is not empty."""
+    rows = _rows(folder / file)
+    j = rows[0].index(column)
+    return next(i + 1 for i, r in enumerate(rows[1:], 1) if r[j])
+
+
+@pytest.mark.parametrize("file,column,value", [
+    ("contacts.csv", "date", "2099-03-01"),
+    ("participants.csv", "accommodation_entry_date", "2098-01-01"),
+    ("participants.csv", "start_date", "2097-05-05"),
+])
+def test_date_after_today_rejected(raw_copy, file, column, value):
+    line = _line_with(raw_copy, file, column)
+    set_cell(raw_copy, file, line, column, value)
+    assert_message(report(raw_copy), file, f"line {line}", f"column {column!r}", "date after the extraction date",
+                   f"got {value!r}", "on or before today (", "UTC; no extraction date given")
+
+
+def test_contact_2099_with_entry_2098_both_rejected(raw_copy):
+    """The reported case: a contact in 2099 of a participant housed in 2098."""
+    line = _line_with(raw_copy, "participants.csv", "accommodation_entry_date")
+    pid = get_cell(raw_copy, "participants.csv", line, "participant_id")
+    set_cell(raw_copy, "participants.csv", line, "accommodation_entry_date", "2098-01-01")
+    rows = _rows(raw_copy / "contacts.csv")
+    cline = next(i + 1 for i, r in enumerate(rows[1:], 1) if r[rows[0].index("participant_id")] == pid)
+    set_cell(raw_copy, "contacts.csv", cline, "date", "2099-01-01")
+    text = report(raw_copy)
+    assert_message(text, "participants.csv", f"line {line}", "column 'accommodation_entry_date'", "got '2098-01-01'",
+                   "date after the extraction date")
+    assert_message(text, "contacts.csv", f"line {cline}", "column 'date'", "got '2099-01-01'",
+                   "date after the extraction date")
+
+
+@pytest.mark.parametrize("extraction,n_late", [(dt.date(2021, 12, 31), 0), (dt.date(2021, 12, 30), None)])
+def test_extraction_date(extraction, n_late):
+    """The shipped data end on 2021-12-31: valid up to that extraction date, not one day earlier."""
+    _, violations = check_raw(ROOT / "data" / "raw", extraction_date=extraction)
+    if n_late == 0:
+        assert violations == []
+    else:
+        assert violations and all(v.problem == "date after the extraction date" for v in violations)
+        assert {v.file for v in violations} == {"contacts.csv"}
+        line = violations[0].line
+        assert get_cell(ROOT / "data" / "raw", "contacts.csv", line, "date") == "2021-12-31"
+        assert "on or before the data's extraction date 2021-12-30" in violations[0].message()
+
+
+def test_extraction_date_cli(raw_copy, capsys):
+    assert cli_main(["validate", "--data-dir", str(raw_copy), "--extraction-date", "2021-12-31"]) == 0
+    assert cli_main(["validate", "--data-dir", str(raw_copy), "--extraction-date", "2021-06-30"]) == 2
+    err = capsys.readouterr().err
+    assert_message(err, "contacts.csv", "column 'date'", "date after the extraction date", "2021-06-30")
+    assert_message(err, "participants.csv", "column 'accommodation_entry_date'", "date after the extraction date")
+    assert cli_main(["validate", "--data-dir", str(raw_copy), "--extraction-date", "2021-02-30"]) == 2
+    assert "not a valid date YYYY-MM-DD" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- key worker of every contact
+
+
+@pytest.mark.parametrize("line", [2, 40478])
+def test_contact_not_under_key_worker(raw_copy, line):
+    pid = get_cell(raw_copy, "contacts.csv", line, "participant_id")
+    parts = _rows(raw_copy / "participants.csv")
+    h = parts[0]
+    pline, key = next((i + 1, r[h.index("staff_id")]) for i, r in enumerate(parts[1:], 1)
+                      if r[h.index("participant_id")] == pid)
+    other = "S001" if key != "S001" else "S002"
+    set_cell(raw_copy, "contacts.csv", line, "staff_id", other)
+    assert_message(report(raw_copy), "contacts.csv", f"line {line}", "column 'staff_id'",
+                   "not logged under the participant's key worker", f"got '{other}'",
+                   f"key worker '{key}' (participants.csv line {pline}")
+
+
+# ---------------------------------------------------------------- usable survey
+
+
+def _staff(folder: Path) -> tuple[list[str], list[list[str]]]:
+    rows = _rows(folder / "staff_survey.csv")
+    return rows[0], rows[1:]
+
+
+def _empty_item(folder):
+    h, body = _staff(folder)
+    for r in body:
+        r[h.index("gse_04")] = ""
+    _save(folder / "staff_survey.csv", [h, *body])
+    return ("column 'gse_04'", "item column entirely empty")
+
+
+def _constant_item(folder):
+    h, body = _staff(folder)
+    for r in body:
+        r[h.index("iis_07")] = "3"
+    _save(folder / "staff_survey.csv", [h, *body])
+    return ("column 'iis_07'", "constant item: every answer is 3")
+
+
+def _constant_scale(folder):
+    h, body = _staff(folder)
+    items = ["rpq_01", "rpq_02", "rpq_03", "rpq_04"]     # mean scoring, none reverse keyed
+    for k, r in enumerate(body):
+        for j, v in zip(items, ("1234" if k % 2 else "4321")):
+            r[h.index(j)] = v
+    _save(folder / "staff_survey.csv", [h, *body])
+    return ("scale 'rpq_reflection_in_action' (columns rpq_01, rpq_02, rpq_03, rpq_04)",
+            "constant scale, every worker who answered all its items scores 10")
+
+
+def _too_few_complete(folder):
+    h, body = _staff(folder)
+    for k, r in enumerate(body[2:]):                     # only the first two workers answer every GSE item
+        r[h.index(f"gse_{k % 10 + 1:02d}")] = ""
+    _save(folder / "staff_survey.csv", [h, *body])
+    return ("scale 'gse' (columns gse_01", "too few complete answers", "got '2 worker(s)'",
+            "at least 3 workers answering every item")
+
+
+def _constant_among_complete(folder):
+    h, body = _staff(folder)
+    for r in body:
+        r[h.index("gse_05")] = "2"
+    body[0][h.index("gse_05")] = "3"                      # the only other answer is on an incomplete row
+    body[0][h.index("gse_06")] = ""
+    body[0][h.index("gse_07")] = "3"
+    _save(folder / "staff_survey.csv", [h, *body])
+    return ("column 'gse_05'", "constant among the", "complete answers of scale 'gse'")
+
+
+def _too_few_workers(folder):
+    h, body = _staff(folder)
+    keep = {r[0] for r in body[:3]}
+    _save(folder / "staff_survey.csv", [h, *body[:3]])
+    for file in ("participants.csv", "contacts.csv"):
+        rows = _rows(folder / file)
+        j = rows[0].index("staff_id")
+        _save(folder / file, [rows[0], *(r for r in rows[1:] if r[j] in keep)])
+    return ("too few workers", "got '3 worker(s)'", "at least 10 workers")
+
+
+@pytest.mark.parametrize("corrupt", [_empty_item, _constant_item, _constant_scale, _too_few_complete,
+                                     _constant_among_complete, _too_few_workers])
+def test_unusable_survey(raw_copy, corrupt):
+    """Problems that stage 02 (or 04, 05) would hit late are caught in validation, naming file and column."""
+    parts = corrupt(raw_copy)
+    text = report(raw_copy)
+    assert_message(text, "staff_survey.csv", *parts)
+    if corrupt is _too_few_workers:
+        assert "participants.csv" not in text and "contacts.csv" not in text, text
+
+
+# ---------------------------------------------------------------- line numbers
+
+
+def _insert_line(path: Path, index: int, text: str) -> None:
+    lines = path.read_text().split("\n")
+    lines.insert(index, text)
+    path.write_text("\n".join(lines))
+
+
+@pytest.mark.parametrize("file,column,value,problem", [
+    ("contacts.csv", "duration_min", "forty", "not a number"),
+    ("contacts.csv", "participant_id", "P9999", "unknown reference"),          # cross-table
+    ("contacts.csv", "date", "2001-01-01", "dates out of order"),              # cross-table
+    ("participants.csv", "staff_id", "S999", "unknown reference"),
+    ("participants.csv", "sustained_12m", "maybe", "value not allowed"),
+])
+def test_line_after_blank_line(raw_copy, file, column, value, problem):
+    set_cell(raw_copy, file, 20, column, value)
+    _insert_line(raw_copy / file, 10, "")                # a blank line between data rows
+    assert_message(report(raw_copy), file, "line 21", f"column {column!r}", problem, f"got {value!r}")
+
+
+@pytest.mark.parametrize("column,value,problem", [
+    ("gse_03", "7", "out of range"),
+    ("tenure_years", "many", "not a number"),
+])
+def test_line_after_multiline_cell(raw_copy, column, value, problem):
+    set_cell(raw_copy, "staff_survey.csv", 20, column, value)
+    set_cell(raw_copy, "staff_survey.csv", 3, "organisation", "KBOP\n06")   # quoted cell over two lines
+    text = report(raw_copy)
+    assert_message(text, "staff_survey.csv", "line 21", f"column {column!r}", problem, f"got {value!r}")
+    assert "line 20" not in text
+
+
+def test_line_of_duplicate_id_after_blank_lines(raw_copy):
+    first = get_cell(raw_copy, "participants.csv", 2, "participant_id")
+    set_cell(raw_copy, "participants.csv", 9, "participant_id", first)
+    _insert_line(raw_copy / "participants.csv", 1, "")
+    _insert_line(raw_copy / "participants.csv", 1, "")
+    assert_message(report(raw_copy), "participants.csv", "line 11", "duplicate id", "first used on line 4")
+
+
+def test_leading_blank_lines_are_not_an_empty_file(raw_copy):
+    path = raw_copy / "participants.csv"
+    path.write_text("\n\n" + path.read_text().replace("age,", "agee,", 1))
+    text = report(raw_copy)
+    assert "empty file" not in text
+    assert_message(text, "participants.csv", "line 3", "column 'agee'", "unexpected column", "did you mean 'age'")
+    assert_message(text, "participants.csv", "line 3", "column 'age'", "missing column")
+
+
+def test_leading_blank_lines_alone_are_valid(raw_copy):
+    path = raw_copy / "contacts.csv"
+    path.write_text("\n \n" + path.read_text())
+    assert check_raw(raw_copy)[1] == []
+
+
+@pytest.mark.parametrize("delimiter,name", [(";", "semicolons (';')"), ("\t", "tabs ('\\t')")])
+def test_other_delimiter_hint(raw_copy, delimiter, name):
+    rows = _rows(raw_copy / "staff_survey.csv")
+    with open(raw_copy / "staff_survey.csv", "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh, delimiter=delimiter, lineterminator="\n").writerows(rows)
+    text = report(raw_copy)
+    assert_message(text, "staff_survey.csv", "line 1", f"seems to use {name} between fields, not commas",
+                   "comma-separated values")
+    assert "missing column" not in text
+
+
+@pytest.mark.parametrize("line,parts", [
+    (40470, ("wrong number of fields", "this record runs from line 40470 to line 40479", "quote left open")),
+    (5, ("cannot be parsed as CSV", "field larger than field limit", "is a quote left open on this line")),
+])
+def test_unclosed_quote_names_the_lines(raw_copy, line, parts):
+    path = raw_copy / "contacts.csv"
+    lines = path.read_text().split("\n")
+    lines[line - 1] = '"' + lines[line - 1]               # a quote opened and never closed
+    path.write_text("\n".join(lines))
+    assert_message(report(raw_copy), "contacts.csv", f"line {line}", *parts)
+
+
+# ---------------------------------------------------------------- regular files only
+
+
+def _fifo(folder, tmp_path):
+    (folder / "contacts.csv").unlink()
+    os.mkfifo(folder / "contacts.csv")
+    return ("a named pipe (FIFO), not a regular file",)
+
+
+def _directory(folder, tmp_path):
+    (folder / "contacts.csv").unlink()
+    (folder / "contacts.csv").mkdir()
+    return ("a folder, not a regular file",)
+
+
+def _link_outside(folder, tmp_path):
+    outside = tmp_path / "elsewhere.csv"
+    (folder / "contacts.csv").rename(outside)
+    (folder / "contacts.csv").symlink_to(outside)
+    return ("symbolic link to a file outside the data folder", f"got '{outside}'")
+
+
+def _link_dev_zero(folder, tmp_path):
+    (folder / "contacts.csv").unlink()
+    (folder / "contacts.csv").symlink_to("/dev/zero")
+    return ("symbolic link to a file outside the data folder", "got '/dev/zero'")
+
+
+def _broken_link(folder, tmp_path):
+    (folder / "contacts.csv").unlink()
+    (folder / "contacts.csv").symlink_to(folder / "gone.csv")
+    return ("broken symbolic link",)
+
+
+@pytest.mark.parametrize("make", [_fifo, _directory, _link_outside, _link_dev_zero, _broken_link])
+def test_only_regular_files(raw_copy, tmp_path, make):
+    import signal
+
+    parts = make(raw_copy, tmp_path)
+
+    def hung(signum, frame):
+        raise TimeoutError("validation blocked on a non-regular file")
+
+    old = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(60)
+    try:
+        text = report(raw_copy)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+    assert_message(text, "contacts.csv", *parts, "expected a regular file (the CSV contacts.csv) inside raw/")
+    assert "Traceback" not in text
+
+
+def test_symlink_inside_the_folder_is_followed(raw_copy):
+    (raw_copy / "exports").mkdir()
+    (raw_copy / "contacts.csv").rename(raw_copy / "exports" / "contacts_2021.csv")
+    (raw_copy / "contacts.csv").symlink_to(Path("exports") / "contacts_2021.csv")
+    assert check_raw(raw_copy)[1] == []
+
+
+def test_file_size_limit(raw_copy):
+    size = (raw_copy / "participants.csv").stat().st_size
+    text = str(pytest.raises(InputError, load_raw, raw_copy, max_bytes=size - 1).value)
+    assert_message(text, "participants.csv", "file too large", f"got '{size} bytes'", f"at most {size - 1} bytes")
+    assert "staff_survey.csv" not in text                  # smaller files still pass
+    assert check_raw(raw_copy, max_bytes=(raw_copy / "contacts.csv").stat().st_size)[1] == []
+
+
+def test_data_folder_must_be_a_folder(tmp_path):
+    f = tmp_path / "raw"
+    f.write_text("not a folder\n")
+    with pytest.raises(InputError, match=r"raw: not a folder \(is a file\); expected the raw-data folder"):
+        check_raw(f)
+    os.mkfifo(tmp_path / "pipe")
+    with pytest.raises(InputError, match=r"pipe: not a folder \(is a named pipe \(FIFO\)\)"):
+        load_raw(tmp_path / "pipe")
+    with pytest.raises(InputError, match=r"nope: not a folder \(does not exist\)"):
+        load_raw(tmp_path / "nope")
+
+
+# ---------------------------------------------------------------- row order
+
+
+def test_results_do_not_depend_on_row_order(raw_copy, tmp_path):
+    """Stage 01 (load_raw, prepare_staff, write_csv as the notebook calls them) on shuffled files."""
+    import random
+
+    from analysis.io import write_csv
+    from analysis.prepare import prepare_staff
+
+    shuffled = tmp_path / "shuffled"
+    shuffled.mkdir()
+    rng = random.Random(1)
+    for name in ("staff_survey.csv", "participants.csv", "contacts.csv"):
+        rows = _rows(raw_copy / name)
+        body = rows[1:]
+        rng.shuffle(body)
+        assert body != rows[1:]
+        _save(shuffled / name, [rows[0], *body])
+    a = write_csv(prepare_staff(load_raw(raw_copy)), tmp_path / "a" / "staff.csv")
+    b = write_csv(prepare_staff(load_raw(shuffled)), tmp_path / "b" / "staff.csv")
+    assert a.read_bytes() == b.read_bytes()
+    for t_a, t_b in zip(load_raw(raw_copy).values(), load_raw(shuffled).values()):
+        assert t_a.equals(t_b)
+
+
+def test_shuffled_file_keeps_its_line_numbers(raw_copy):
+    rows = _rows(raw_copy / "contacts.csv")
+    _save(raw_copy / "contacts.csv", [rows[0], *reversed(rows[1:])])
+    set_cell(raw_copy, "contacts.csv", 2, "duration_min", "forty")
+    assert_message(report(raw_copy), "contacts.csv", "line 2", "column 'duration_min'", "not a number")
+
+
+@pytest.mark.parametrize("file,line,column,value", [
+    ("staff_survey.csv", 4, "staff_id", "=HYPERLINK(1)"),
+    ("participants.csv", 6, "participant_id", "-P0005"),
+    ("contacts.csv", 8, "staff_id", "@S001"),
+])
+def test_identifier_read_as_formula(raw_copy, file, line, column, value):
+    """Output CSVs quote such text (analysis.io.write_csv), so the key would not match across tables."""
+    set_cell(raw_copy, file, line, column, value)
+    assert_message(report(raw_copy), file, f"line {line}", f"column {column!r}",
+                   "identifier a spreadsheet would read as a formula", f"got {value!r}", "not beginning with '='")
