@@ -250,7 +250,7 @@ def test_unclosed_guard_and_guarded_figure_are_input_errors():
 
 def test_paper_without_a_solution_says_so(tmp_path):
     """Cut-offs that leave no truth-table row positive: no paths, the paper states it (no missing claim)."""
-    solved_only = {"qca.path1.expression", "qca.path1.covU", "qca.path2.covU", "qca.path3.covU"}
+    solved_only = {"qca.path1.expression", "qca.path2.expression"}
     results, figures = tmp_path / "results", tmp_path / "figures"
     _record_claims(results, figures, skip=solved_only)
     out = P.build_paper(results, figures, tmp_path / "build")
@@ -273,14 +273,19 @@ def test_paper_for_a_continuous_outcome_has_no_odds_ratios(tmp_path):
     assert "odds ratios" not in text and "quasi-F" not in text
 
 
-def test_one_path_lists_one_unique_coverage(tmp_path):
+def test_unique_coverages_list_every_path(built):
+    text = _html_text(built.out1["html"])
+    covu = [P.format_number(v / 7, 2) for v in (3, 7, 11)]       # column covU of the made-up table
+    assert f"the unique coverages are {covu[0]}, {covu[1]} and {covu[2]}." in text
+
+
+def test_single_path_solution_has_no_list_of_unique_coverages(tmp_path):
     results, figures = tmp_path / "results", tmp_path / "figures"
-    _record_claims(results, figures)
+    _record_claims(results, figures, skip={"qca.path2.expression"})
     f = results / "claims" / "qca.json"
     doc = json.loads(f.read_text())
     enc = doc["claims"]["qca.table.solution"]["value"]
     enc["index"], enc["data"] = enc["index"][:1], enc["data"][:1]
     f.write_text(json.dumps(doc))
     text = _html_text(P.build_paper(results, figures, tmp_path / "build")["html"])
-    cov = P.format_number(3 / 7, 2)                  # row a, column covU of the made-up table
-    assert f"the unique coverages are {cov}." in text
+    assert "The solution is a single path" in text and "unique coverages" not in text
