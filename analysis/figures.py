@@ -45,7 +45,8 @@ __all__ = [
     "mm_to_inches", "figure_width_mm", "new_figure", "save_figure", "figure_bytes", "freeze_layout",
     "scale_distributions", "correlation_heatmap", "calibration_curves", "necessity_plot",
     "xy_plot", "xy_plots", "configuration_table", "configuration_from_chart", "configuration_chart",
-    "coefficient_plot", "agreement_plot", "robustness_summary",
+    "coefficient_plot", "agreement_plot", "robustness_summary", "no_solution_panel", "no_solution_text",
+    "has_solution",
 ]
 
 #: Journal column widths in millimetres.
@@ -202,13 +203,13 @@ def save_figure(fig: Figure, stem: str, figures_dir: str | Path,
 # --------------------------------------------------------------------------- input checks
 
 
-def _require(df: Any, columns: Sequence[str], what: str) -> pd.DataFrame:
+def _require(df: Any, columns: Sequence[str], what: str, *, allow_empty: bool = False) -> pd.DataFrame:
     if not isinstance(df, pd.DataFrame):
         raise InputError(f"{what}: expected a pandas DataFrame, got {type(df).__name__}")
     missing = [c for c in columns if c not in df.columns]
     if missing:
         raise InputError(f"{what}: missing column(s) {missing}; it has {list(df.columns)}")
-    if df.empty:
+    if df.empty and not allow_empty:
         raise InputError(f"{what}: the table is empty")
     return df
 
@@ -827,7 +828,8 @@ def robustness_summary(table: pd.DataFrame, paths: pd.DataFrame, *,
     """
     t = _require(table, ["kind", "n", "same_as_baseline", "inclS_min", "inclS_max", "covS_min", "covS_max"],
                  "robustness_summary table").set_index("kind")
-    p = _require(paths, ["path", "kind", "exact"], "robustness_summary paths")
+    # empty when there are no reference paths (no solution, and no published one for the outcome)
+    p = _require(paths, ["path", "kind", "exact"], "robustness_summary paths", allow_empty=True)
     shown = [k for k in kinds if k in t.index]
     if not shown:
         raise InputError(f"robustness_summary: none of the kinds {list(kinds)} in the table "
@@ -877,13 +879,66 @@ def robustness_summary(table: pd.DataFrame, paths: pd.DataFrame, *,
     return fig
 
 
+# --------------------------------------------------------------------------- no solution
+
+
+def no_solution_text(cutoffs: Mapping[str, Any] | None = None) -> str:
+    """The statement a figure that needs a solution shows when there is none.
+
+    >>> no_solution_text({"incl_cut": 1.0, "pri_cut": 0.5, "n_cut": 1})
+    'No solution at incl_cut = 1, n_cut = 1 (pri_cut = 0.5)'
+    >>> no_solution_text()
+    'No solution at these cut-offs'
+    """
+    c = dict(cutoffs or {})
+    if not {"incl_cut", "n_cut"} <= set(c):
+        return "No solution at these cut-offs"
+    text = f"No solution at incl_cut = {float(c['incl_cut']):g}, n_cut = {int(c['n_cut'])}"
+    if "pri_cut" in c:
+        text += f" (pri_cut = {float(c['pri_cut']):g})"
+    return text
+
+
+def no_solution_panel(title: str, cutoffs: Mapping[str, Any] | None = None, *,
+                      width: str | float = "single") -> Figure:
+    """A figure that states there is no solution to draw, for a figure that depends on one.
+
+    When no truth-table row passes the cut-offs (*cutoffs*: ``incl_cut``,
+    ``pri_cut``, ``n_cut`` as stage 04 used them) there are no paths, so the XY
+    plots and the configuration chart have nothing to show; the figure says so,
+    with the cut-offs, instead of failing the stage.
+    """
+    fig, ax = new_figure(width, 30.0, nrows=1, ncols=1)
+    with themed():
+        ax.set_axis_off()
+        ax.text(0.5, 0.62, title, ha="center", va="center", fontsize=8.0, weight="bold", transform=ax.transAxes)
+        ax.text(0.5, 0.32, no_solution_text(cutoffs) + ":\nno truth-table row is sufficient, so there are no paths",
+                ha="center", va="center", fontsize=7.0, transform=ax.transAxes)
+    return fig
+
+
+def _no_solution_data(cutoffs: Mapping[str, Any] | None) -> pd.DataFrame:
+    """The data behind a no-solution panel (for the figure's claim): the cut-offs and the statement."""
+    c = dict(cutoffs or {})
+    return pd.DataFrame({"incl_cut": [float(c.get("incl_cut", float("nan")))],
+                         "pri_cut": [float(c.get("pri_cut", float("nan")))],
+                         "n_cut": [float(c.get("n_cut", float("nan")))],
+                         "solution": [no_solution_text(c)]})
+
+
+def has_solution(solutions: pd.DataFrame) -> bool:
+    """Whether stage 04's ``solutions.csv`` holds a model M1 of the intermediate or conservative solution."""
+    s = _require(solutions, ["solution", "model"], "solutions.csv", allow_empty=True)
+    return bool(((s["solution"].isin(["intermediate", "conservative"])) & (s["model"] == "M1")).any())
+
+
 #: Every figure function, for tests and the notebook's listing.
 FIGURE_FUNCTIONS: dict[str, Callable[..., Figure]] = {
     "scale_distributions": scale_distributions, "correlation_heatmap": correlation_heatmap,
     "calibration_curves": calibration_curves, "necessity_plot": necessity_plot,
     "xy_plots": xy_plots, "configuration_chart": configuration_chart,
     "coefficient_plot": coefficient_plot, "agreement_plot": agreement_plot,
-    "robustness_summary": robustness_summary,
+    "robustness_summary": robustness_summary, "no_solution_panel": no_solution_panel,
 }
 
 
@@ -985,7 +1040,10 @@ def build_figures(inputs: Mapping[str, Any], outcome: str = "sustain12",
 
     *inputs*: from :func:`load_stage_inputs`. The data frame returned with each
     figure is the data it draws (for the claims registry, which records a
-    figure by the hash of its data).
+    figure by the hash of its data). When stage 04 found no solution (no
+    truth-table row passes the cut-offs) the XY plots and the configuration
+    chart are :func:`no_solution_panel` figures stating it with the cut-offs
+    of ``summary.json``; their data are the cut-offs and that statement.
     """
     from analysis import qca_stage
 
@@ -1020,13 +1078,21 @@ def build_figures(inputs: Mapping[str, Any], outcome: str = "sustain12",
     if "necessity" not in missing:
         nec = inputs["necessity"]
         figs["necessity"] = (necessity_plot(nec, outcome=out_set), nec)
-    if "xy" not in missing:
+    summary = inputs.get("qca_summary") or {}
+    cutoffs = {k: summary[k] for k in ("incl_cut", "pri_cut", "n_cut") if k in summary}
+    solved = "solutions" not in inputs or has_solution(inputs["solutions"])
+    if "xy" not in missing and not solved:
+        figs["xy"] = (no_solution_panel("XY plots of the solution's paths", cutoffs, width="double"),
+                      _no_solution_data(cutoffs))
+    elif "xy" not in missing:
         mem, y, fit = xy_inputs(inputs["calibrated"], inputs["solutions"], out_set, conditions)
         n = len(mem)
         fig = xy_plots(mem, y, fit, case_names=[str(i) for i in mem.index], outcome_label=out_set,
                        max_labels=12 if n > 12 else n)
         figs["xy"] = (fig, pd.concat([mem, y.rename(out_set)], axis=1).reset_index())
-    if "configurations" not in missing:
+    if "configurations" not in missing and len(inputs["configuration_chart"].columns) <= 1:  # no path column
+        figs["configurations"] = (no_solution_panel("Configuration chart", cutoffs), _no_solution_data(cutoffs))
+    elif "configurations" not in missing:
         chart = inputs["configuration_chart"]
         table, fit, sol = configuration_from_chart(chart)
         figs["configurations"] = (configuration_chart(table, fit, solution_fit=sol,

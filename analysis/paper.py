@@ -7,13 +7,21 @@ claim is recorded by the stage that computed it and named after it:
 ``regression.*`` (05), and the figures ``figures.fig.*`` (06); the helpers that
 build them are ``record_claims`` in :mod:`analysis.psychometrics` and
 :mod:`analysis.regression.stage`, ``record_calibration_claims`` and
-``record_qca_claims`` in :mod:`analysis.qca_stage`. The template calls four
+``record_qca_claims`` in :mod:`analysis.qca_stage`. The template calls these
 functions defined in its preamble:
 
 * ``#n("name", d: 2)`` a number, printed with *d* decimals;
 * ``#s("name")`` a string (e.g. the solution expression);
 * ``#tab("name", header: (...), digits: 2)`` a table;
-* ``#fig("name", caption)`` a figure (its SVG, from the figure claim's path).
+* ``#col("name", "column", d: 2)`` one column of a table claim as a list in the text
+  ("0.12, 0.08 and 0.10"), for a count of rows that depends on the run;
+* ``#fig("name", caption)`` a figure (its SVG, from the figure claim's path);
+* ``#when("name")[...]`` and ``#unless("name")[...]``: text shown only when the
+  claim *name* is recorded (or is not). What a run records depends on its
+  parameters: an outcome that is not a proportion has no odds ratios, a
+  solution may have one path or three, cut-offs may leave no solution. The
+  lookups inside a block whose guard is off are not required
+  (:func:`guarded_blocks`, :func:`template_references` with the claims).
 
 :func:`build_paper` gathers the claims into ``values.json`` (numbers already
 formatted at 0-4 decimals in Python, so the PDF and the HTML print the same
@@ -48,6 +56,7 @@ from analysis.labels import label as readable
 __all__ = [
     "TEMPLATE", "DIGITS", "format_number", "template_references", "check_template",
     "paper_values", "provenance", "build_paper", "paper_stage", "results_section", "literal_digits",
+    "guarded_blocks", "guard_names", "hidden_values",
 ]
 
 #: The manuscript's source (typst) and the folder of its static parts.
@@ -55,8 +64,13 @@ TEMPLATE: Path = config.PAPER_DIR / "paper.typ"
 #: Decimals a number can be printed with (``#n(name, d: k)``, k in 0..4).
 DIGITS: tuple[int, ...] = (0, 1, 2, 3, 4)
 #: The lookup functions of the template and the claim kind each expects.
-LOOKUPS: dict[str, str] = {"n": "number", "s": "text", "expr": "text", "tab": "table", "fig": "figure"}
-_CALL = re.compile(r'(?<![\w.-])#?(n|s|expr|tab|fig)\(\s*"([^"]+)"')
+LOOKUPS: dict[str, str] = {"n": "number", "s": "text", "expr": "text", "tab": "table", "col": "table",
+                           "fig": "figure"}
+_CALL = re.compile(r'(?<![\w.-])#?(n|s|expr|tab|col|fig)\(\s*"([^"]+)"')
+_COLUMN = re.compile(r'(?<![\w.-])#?col\(\s*"([^"]+)"\s*,\s*"([^"]+)"')
+#: The guards of conditional text: ``when("name")[...]`` / ``unless("name")[...]``.
+GUARDS: tuple[str, ...] = ("when", "unless")
+_GUARD = re.compile(r'(?<![\w.-])#?(when|unless)\(\s*"([^"]+)"\s*\)\s*\[')
 
 _MINUS = "\u2212"
 
@@ -83,25 +97,82 @@ def format_number(value: float | int, digits: int) -> str:
 # --------------------------------------------------------------------------- template checks
 
 
-def template_references(text: str) -> dict[str, set[str]]:
-    """Claim names the template looks up, by lookup function (``n``, ``s``, ``expr``, ``tab``, ``fig``).
+def _closing_bracket(text: str, start: int) -> int:
+    """Index of the ``]`` that closes the ``[`` at *start* (escaped ``\\[`` and raw `` `...` `` skipped)."""
+    depth, i = 0, start
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "`":
+            end = text.find("`", i + 1)
+            i = (end if end >= 0 else len(text)) + 1
+            continue
+        if ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    line = text.count("\n", 0, start) + 1
+    raise InputError(f"paper template, line {line}: the [ opened here is never closed")
+
+
+def guarded_blocks(text: str) -> list[tuple[int, int, str, bool]]:
+    """The conditional blocks of the template: ``(start, end, claim, shown_when_recorded)``.
+
+    ``when("x")[...]`` is shown when the claim ``x`` is recorded, ``unless("x")[...]``
+    when it is not; *start*..*end* spans the block's brackets.
+
+    >>> guarded_blocks('a #when("x")[b [c] d] e #unless("y")[f]')
+    [(12, 20, 'x', True), (36, 38, 'y', False)]
+    """
+    blocks = []
+    for m in _GUARD.finditer(text):
+        open_at = m.end() - 1
+        blocks.append((open_at, _closing_bracket(text, open_at), m.group(2), m.group(1) == "when"))
+    return blocks
+
+
+def _shown(pos: int, blocks: Sequence[tuple[int, int, str, bool]], recorded: Mapping[str, Any]) -> bool:
+    """Whether text at *pos* is shown: every block around it has its guard on."""
+    return all((name in recorded) == when for start, end, name, when in blocks if start < pos < end)
+
+
+def template_references(text: str, claims: Mapping[str, Any] | None = None) -> dict[str, set[str]]:
+    """Claim names the template looks up, by lookup function (``n``, ``s``, ``expr``, ``tab``, ``col``, ``fig``).
 
     Calls are found with or without the leading ``#`` (inside code, e.g. ``figure(tab("..."))``).
+    With *claims* (the run's claims, by name), only the lookups the paper shows: those
+    outside any ``when``/``unless`` block whose guard is off.
 
     >>> r = template_references('#n("a.b", d: 2) and #s("c") align(center, expr("e")) #n("d")')
     >>> sorted(r["n"]), sorted(r["s"]), sorted(r["expr"])
     (['a.b', 'd'], ['c'], ['e'])
+    >>> t = '#when("x")[#n("a")]#unless("x")[#n("b")]'
+    >>> sorted(template_references(t)["n"]), sorted(template_references(t, {"x": {}})["n"])
+    (['a', 'b'], ['a'])
     """
     refs: dict[str, set[str]] = {k: set() for k in LOOKUPS}
-    for fn, name in _CALL.findall(text):
-        refs[fn].add(name)
+    blocks = guarded_blocks(text) if claims is not None else []
+    for m in _CALL.finditer(text):
+        if claims is None or _shown(m.start(), blocks, claims):
+            refs[m.group(1)].add(m.group(2))
     return refs
 
 
+def guard_names(text: str) -> set[str]:
+    """The claims the template's ``when``/``unless`` blocks test."""
+    return {name for _, _, name, _ in guarded_blocks(text)}
+
+
 def check_template(text: str, claims: Mapping[str, Mapping[str, Any]]) -> list[str]:
-    """Problems with the template's lookups: names with no claim, or a claim of the wrong kind."""
+    """Problems with the lookups the paper shows: names with no claim, a claim of the wrong
+    kind, or a ``col`` of a column the table does not have."""
     problems = []
-    for fn, names in template_references(text).items():
+    for fn, names in template_references(text, claims).items():
         for name in sorted(names):
             rec = claims.get(name)
             if rec is None:
@@ -109,6 +180,14 @@ def check_template(text: str, claims: Mapping[str, Mapping[str, Any]]) -> list[s
             elif rec.get("kind") != LOOKUPS[fn]:
                 problems.append(f"#{fn}(\"{name}\"): claim {name!r} is a {rec.get('kind')}, "
                                 f"#{fn} expects a {LOOKUPS[fn]}")
+    blocks = guarded_blocks(text)
+    for m in _COLUMN.finditer(text):
+        name, column = m.group(1), m.group(2)
+        rec = claims.get(name)
+        if _shown(m.start(), blocks, claims) and rec is not None and rec.get("kind") == "table" \
+                and column not in rec["value"]["columns"]:
+            problems.append(f"#col(\"{name}\", \"{column}\"): table {name!r} has no column {column!r} "
+                            f"(its columns: {', '.join(rec['value']['columns'])})")
     return problems
 
 
@@ -145,6 +224,7 @@ def literal_digits(section: str) -> list[str]:
     ['of 0.9  ']
     """
     text = _CALL.sub(lambda m: m.group(1) + "(", section)
+    text = _GUARD.sub(lambda m: m.group(1) + "()[", text)
     for pat in DIGIT_WHITELIST:
         text = re.sub(pat, " ", text)
     return [text[max(0, m.start() - 3): m.end() + 3] for m in re.finditer(r"\d+(?:\.\d+)?", text)]
@@ -179,11 +259,39 @@ def paper_values(claims: Mapping[str, Mapping[str, Any]], names: Mapping[str, se
         vals["n"][name] = [format_number(v, d) for d in DIGITS]
     for name in sorted(names["s"] | names["expr"]):
         vals["s"][name] = str(claims[name]["value"])
-    for name in sorted(names["tab"]):
+    for name in sorted(names["tab"] | names.get("col", set())):
         vals["tab"][name] = _table_value(claims[name])
     for name in sorted(names["fig"]):
         vals["fig"][name] = dict(figure_files[name])
     return vals
+
+
+#: Stand-ins for the lookups of hidden blocks whose claim the run does not record: typst evaluates a
+#: block's content before ``when``/``unless`` drop it, so each lookup needs a value; none is shown.
+_HIDDEN: dict[str, Any] = {"n": ["?"] * len(DIGITS), "s": "?", "tab": {"columns": [], "kinds": [], "rows": []}}
+
+
+def hidden_values(text: str, claims: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Stand-in values (never printed) for the lookups found only in hidden ``when``/``unless`` blocks.
+
+    A figure cannot be inside such a block (typst would load its file even when the
+    block is dropped): that is an InputError.
+
+    >>> hidden_values('#when("x")[#n("a") #s("b")] #n("c")', {"c": {}})
+    {'n': {'a': ['?', '?', '?', '?', '?']}, 's': {'b': '?'}, 'tab': {}}
+    """
+    blocks = guarded_blocks(text)
+    for m in _CALL.finditer(text):
+        if m.group(1) == "fig" and any(start < m.start() < end for start, end, _, _ in blocks):
+            raise InputError(f"paper template: #fig(\"{m.group(2)}\") inside a when/unless block; "
+                             "put figures outside them")
+    shown = template_references(text, claims)
+    out: dict[str, dict[str, Any]] = {"n": {}, "s": {}, "tab": {}}
+    for fn, names in template_references(text).items():
+        key = {"expr": "s", "col": "tab"}.get(fn, fn)
+        for name in sorted(names - shown[fn]):
+            out[key][name] = _HIDDEN[key]
+    return out
 
 
 # --------------------------------------------------------------------------- provenance
@@ -237,8 +345,8 @@ def provenance(claims: Mapping[str, Mapping[str, Any]], names: Mapping[str, set[
     outputs = outputs or {}
     item_inputs = _item_inputs()
     rows = []
-    for kind, fn in (("figure", "fig"), ("table", "tab")):
-        for name in sorted(names[fn]):
+    for kind, fns in (("figure", ("fig",)), ("table", ("tab", "col"))):
+        for name in sorted(set().union(*(names.get(fn, set()) for fn in fns))):
             rec = claims[name]
             out_path = rec.get("path") or rec.get("output")
             sha = None
@@ -322,12 +430,15 @@ def build_paper(results_dir: str | Path = config.RESULTS_DIR, figures_dir: str |
     if problems:
         raise InputError(f"paper template {template.name}: {len(problems)} lookup(s) without a claim "
                          "(record them in the stage notebooks, then rerun):\n  " + "\n  ".join(problems))
-    names = template_references(text)
+    names = template_references(text, claims)   # the lookups of the blocks the paper shows
     prov = provenance(claims, names, _outputs_index(results_dir, state))
     with tempfile.TemporaryDirectory(prefix="paper-") as tmp:
         staging = Path(tmp)
         figs = _figure_files(claims, names["fig"], figures_dir, staging)
         values = paper_values(claims, names, figs)
+        for key, stand_ins in hidden_values(text, claims).items():
+            values[key] = {**stand_ins, **values[key]}
+        values["recorded"] = sorted(n for n in guard_names(text) if n in claims)   # for #when / #unless
         values["provenance"] = prov
         values["data"] = data_statement(data)
         (staging / "values.json").write_text(json.dumps(values, sort_keys=True, ensure_ascii=False, indent=1),

@@ -1,7 +1,9 @@
 """Typed, validated pipeline parameters read from `params.yaml`.
 
 Every parameter has a type (int, float, bool, str, choice or list), a default,
-an optional range or list of allowed values and the stages that receive it.
+an optional range or list of allowed values, optional values excluded from
+that range (``exclude``: e.g. ``n_jobs`` takes -1 or a positive count, never 0)
+and the stages that receive it.
 Values given on the command line (`-p NAME VALUE`, always text) are parsed and
 checked here, before any notebook kernel starts; a bad name or value raises
 :class:`analysis.errors.InputError` listing what is valid.
@@ -35,6 +37,8 @@ class Param:
     choices: tuple[str, ...] | None = None
     min: float | None = None
     max: float | None = None
+    #: values refused even inside the range (e.g. 0 for n_jobs: joblib has no meaning for it)
+    exclude: tuple[Any, ...] = ()
     affects_results: bool = True
 
     def describe(self) -> str:
@@ -45,6 +49,9 @@ class Param:
             lo = "" if self.min is None else f"{self.min:g} <= "
             hi = "" if self.max is None else f" <= {self.max:g}"
             allowed = f"{lo}value{hi}"
+            if self.exclude:
+                allowed += ", except " + ", ".join(f"{v:g}" if isinstance(v, (int, float)) else str(v)
+                                                   for v in self.exclude)
         else:
             allowed = self.type
         default = ",".join(self.default) if isinstance(self.default, (list, tuple)) else self.default
@@ -96,6 +103,8 @@ class Param:
             raise InputError(f"{where}: {value} is below the minimum {self.min:g}")
         if self.max is not None and value > self.max:
             raise InputError(f"{where}: {value} is above the maximum {self.max:g}")
+        if value in self.exclude:
+            raise InputError(f"{where}: {value} is not allowed; valid values: {self.describe()}")
         return value
 
 
@@ -163,6 +172,11 @@ def load_params(path: str | Path = PARAMS_FILE) -> ParamSpace:
             max=spec.get("max"),
             affects_results=bool(spec.get("affects_results", True)),
         )
+        excluded = spec.get("exclude", [])
+        if not isinstance(excluded, list) or (excluded and p.type in {"list", "bool"}):
+            raise InputError(f"{path.name}: parameter {name!r}: 'exclude' must be a list of {p.type} values "
+                             "(not for list or bool parameters)")
+        p = Param(**{**p.__dict__, "exclude": tuple(p.parse(v) for v in excluded)})
         default = p.parse(spec["default"])
         params[name] = Param(**{**p.__dict__, "default": default})
     return ParamSpace(params)

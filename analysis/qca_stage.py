@@ -746,7 +746,8 @@ def qca_claim_values(result: QCAResult, robustness: dict[str, pd.DataFrame] | No
     ...), the three solution expressions (``qca.solution_conservative``,
     ``_parsimonious``, ``_intermediate``; ``qca.solution`` is the reported one,
     intermediate else conservative), whether it matches the published one,
-    the fit of the solution (``qca.solution.inclS|PRI|covS``) and of each path
+    the fit of the solution (``qca.solution.inclS|PRI|covS``, NaN when there is no
+    solution) and of each path
     (``qca.path<k>.inclS|PRI|covS|covU``, ``.expression``) with the table
     ``qca.table.solution``, necessity (highest inclN and its term, number
     necessary), the robustness shares and fit ranges (``qca.robustness.*``)
@@ -777,6 +778,11 @@ def qca_claim_values(result: QCAResult, robustness: dict[str, pd.DataFrame] | No
     if len(model):
         for col in ("inclS", "PRI", "covS"):
             out[f"qca.solution.{col}"] = float(model[col].iloc[0])
+    elif not len(paths):
+        # no solution: its fit is undefined, recorded as NaN (printed NA) so that every run, solved
+        # or not, records the solution's fit under the same names
+        for col in ("inclS", "PRI", "covS"):
+            out[f"qca.solution.{col}"] = float("nan")
     table = paths[["term", "inclS", "PRI", "covS", "covU"]].rename(columns={"term": "path"})
     out["qca.table.solution"] = table.set_index("path").astype(float)
     out["qca.n_paths"] = int(len(paths))

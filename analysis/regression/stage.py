@@ -165,7 +165,14 @@ _LABELS: dict[str, str] = {
     "regression.fractional_logit.main.dispersion": "sec-regression",
     "regression.fractional_logit.three_way_vs_main.p_value_quasi_text": "sec-regression",
     **{f"regression.power.{t}.power": "sec-regression" for t in MAIN_CONDITIONS},
+    # a continuous outcome (a change score): the paper prints these instead of the fractional logit's
+    "regression.icc.mixed_linear": "sec-regression",
+    **{f"regression.wls.three_way_vs_main.{c}": "sec-regression" for c in ("lr", "df", "p_value")},
 }
+#: Labels the paper gives only for a continuous outcome, where the linear GEE's estimates are printed
+#: (for a proportion they are recorded too, but the paper prints their odds ratios).
+_CONTINUOUS_LABELS: dict[str, str] = {
+    f"regression.gee.{t}.{c}": "sec-regression" for t in MAIN_CONDITIONS for c in ("estimate", "ci_low", "ci_high")}
 
 #: Columns of ``worker_lr_tests`` recorded for the three-way interaction model against the main model.
 _LR_COLUMNS: tuple[str, ...] = ("lr", "df", "p_value", "f_quasi", "p_value_quasi")
@@ -230,7 +237,9 @@ def claim_values(tables: dict[str, object]) -> dict[str, tuple[object, str | Non
         cat = tables["comparison_workers"]["category"].astype(str)
         for c in ("both", "model only", "QCA only", "neither"):
             out[f"regression.category.{c.replace(' ', '_')}"] = int((cat == c).sum())
-    return {name: (value, _LABELS.get(name)) for name, value in sorted(out.items())}
+    binary = any(name.endswith(".odds_ratio") for name in out)
+    labels = _LABELS if binary else {**_LABELS, **_CONTINUOUS_LABELS}
+    return {name: (value, labels.get(name)) for name, value in sorted(out.items())}
 
 
 def p_value_text(p: float, *, digits: int = 3) -> str:

@@ -20,10 +20,13 @@ from analysis.nbcells import code_cells
 from analysis.pipeline import STAGES
 
 TEXT = P.TEMPLATE.read_text(encoding="utf-8")
-REFS = P.template_references(TEXT)
-USED = sorted(set().union(*REFS.values()))
 LOCK = read_json(cl.LOCK_FILE)
 CLAIMS = cl.load_claims_file(cl.LOCK_FILE)
+#: Every lookup of the template, those of #when / #unless blocks the default run hides included.
+ALL_REFS = P.template_references(TEXT)
+#: The lookups of the default run's paper (the blocks the locked claims show).
+REFS = P.template_references(TEXT, CLAIMS)
+USED = sorted(set().union(*REFS.values()))
 #: Claim name prefix -> the stage that records it.
 PREFIX_STAGE = {"psychometrics": "psychometrics", "calibration": "calibration", "qca": "qca",
                 "regression": "regression", "figures": "figures"}
@@ -36,9 +39,10 @@ def _stage_of(name: str) -> str:
 
 
 def test_every_lookup_is_named_after_a_stage_and_figures_only_hold_figures():
-    for name in USED:
+    every = set().union(*ALL_REFS.values()) | P.guard_names(TEXT)
+    for name in every:
         assert name.split(".", 1)[0] in PREFIX_STAGE, name
-    assert {n for n in USED if n.startswith("figures.")} == REFS["fig"]
+    assert {n for n in every if n.startswith("figures.")} == ALL_REFS["fig"] == REFS["fig"]
     assert all(n.startswith("figures.fig.") for n in REFS["fig"])
     # stage 06 records figures only: no number, text or table duplicated from stages 02-05
     assert {r["kind"] for r in CLAIMS.values() if r["stage"] == "figures"} == {"figure"}

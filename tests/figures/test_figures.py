@@ -106,6 +106,8 @@ def _all_figures() -> dict[str, tuple[matplotlib.figure.Figure, float]]:
         "agreement_plot": (F.agreement_plot(_workers(), threshold=0.6, agreement={"agreement": 0.8, "kappa": 0.6}),
                            F.SINGLE_COLUMN_MM),
         "robustness_summary": (F.robustness_summary(*_robustness()), F.DOUBLE_COLUMN_MM),
+        "no_solution_panel": (F.no_solution_panel("Configuration chart", {"incl_cut": 1.0, "n_cut": 1}),
+                              F.SINGLE_COLUMN_MM),
     }
 
 
@@ -285,3 +287,41 @@ def test_build_figures_reports_missing_inputs():
     figs, missing = F.build_figures({})
     assert figs == {} and set(missing) == set(F.FIGURE_STEMS)
     assert "necessity" in missing["necessity"]
+
+
+# --------------------------------------------------------------------------- no solution
+
+
+def _no_solution_inputs() -> dict:
+    """Stage-06 inputs as stage 04 writes them when no truth-table row passes the cut-offs."""
+    cal = pd.DataFrame({"staff_id": ["a", "b"], "SBW": [0.9, 0.2], "INNOV": [0.3, 0.6], "CASELOAD": [0.1, 0.8],
+                        "LONGMEET": [0.7, 0.4], "SUSTAIN12": [0.8, 0.4]})
+    solutions = pd.DataFrame(columns=["solution", "part", "model", "term", "inclS", "PRI", "covS", "covU", "cases"])
+    chart = pd.DataFrame({"condition": CONDS})
+    return {"calibrated": cal, "solutions": solutions, "configuration_chart": chart,
+            "qca_summary": {"incl_cut": 1.0, "pri_cut": 0.5, "n_cut": 30, "positive_rows": []}}
+
+
+def test_no_solution_figures_state_the_cut_offs():
+    figs, missing = F.build_figures(_no_solution_inputs())
+    assert {"xy", "configurations"} <= set(figs)
+    for name in ("xy", "configurations"):
+        fig, data = figs[name]
+        texts = [t.get_text() for t in fig.findobj(Text)]
+        assert any("No solution at incl_cut = 1, n_cut = 30" in s for s in texts), texts
+        assert data["solution"].tolist() == ["No solution at incl_cut = 1, n_cut = 30 (pri_cut = 0.5)"]
+        assert data["n_cut"].tolist() == [30]
+    assert F.figure_width_mm("double") == pytest.approx(figs["xy"][0].get_size_inches()[0] * 25.4)
+
+
+def test_has_solution():
+    assert not F.has_solution(_no_solution_inputs()["solutions"])
+    sol = pd.DataFrame({"solution": ["conservative"], "model": ["M1"]})
+    assert F.has_solution(sol)
+
+
+def test_robustness_summary_without_reference_paths():
+    table, _ = _robustness()
+    fig = F.robustness_summary(table, pd.DataFrame(columns=["path", "kind", "exact"]))
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert labels[0] == "whole solution" and not any(s.startswith("path") for s in labels)

@@ -87,8 +87,11 @@ def test_stages_record_every_value_the_paper_looks_up(run_dirs):
 
     _, results = run_dirs
     claims = load_claims(results / "claims")
-    refs = P.template_references(P.TEMPLATE.read_text(encoding="utf-8"))
-    for fn in ("n", "s", "expr", "tab"):
+    # the lookups the paper shows for these claims (#when / #unless blocks of other outcomes left out)
+    refs = P.template_references(P.TEMPLATE.read_text(encoding="utf-8"), claims)
+    assert refs["n"] and "regression.gee.SBW.odds_ratio" in refs["n"]
+    assert "regression.wls.three_way_vs_main.lr" not in refs["n"]
+    for fn in ("n", "s", "expr", "tab", "col"):
         for name in refs[fn]:
             assert name in claims and claims[name]["kind"] == P.LOOKUPS[fn], name
             assert claims[name]["stage"] == name.split(".", 1)[0], name

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from types import SimpleNamespace
@@ -14,12 +15,17 @@ from analysis import figures as F
 from analysis import paper as P
 from analysis.claims import ClaimRecorder
 from analysis.errors import InputError
+from analysis.io import read_json
 
 TEXT = P.TEMPLATE.read_text(encoding="utf-8")
 REFS = P.template_references(TEXT)
 
 #: Column counts of the template's tables (its headers minus the row-label column).
 TABLE_COLUMNS = {"psychometrics.table.reliability": 9, "qca.table.solution": 4, "regression.table.coefficients": 5}
+#: Column names where the template looks a column up by name (#col).
+TABLE_COLUMN_NAMES = {"qca.table.solution": ["inclS", "PRI", "covS", "covU"]}
+#: Claims the template only tests (#when / #unless), not printed.
+GUARDS = P.guard_names(TEXT) - set().union(*REFS.values())
 #: Claim name prefix -> the stage that records it (figures.fig.* by stage 06).
 STAGE_OF = {"psychometrics": "psychometrics", "calibration": "calibration", "qca": "qca",
             "regression": "regression", "figures": "figures"}
@@ -62,9 +68,12 @@ def _record_claims(results: Path, figures: Path, skip: set[str] = frozenset()) -
     for name in sorted(REFS["s"] | REFS["expr"]):
         if name not in skip:
             rec.text(name, "~SBW*INNOV + LONGMEET" if "solution" in name or "published" in name else "identical to")
+    for name in sorted(GUARDS - set(skip)):
+        rec.text(name, "recorded")
     for name in sorted(REFS["tab"]):
         k = TABLE_COLUMNS[name]
-        df = pd.DataFrame(np.arange(3 * k, dtype=float).reshape(3, k) / 7, columns=[f"c{j}" for j in range(k)],
+        df = pd.DataFrame(np.arange(3 * k, dtype=float).reshape(3, k) / 7,
+                          columns=TABLE_COLUMN_NAMES.get(name, [f"c{j}" for j in range(k)]),
                           index=["row a", "row b", "row c"])
         rec.table(name, df)
     fig = F.necessity_plot(pd.DataFrame({"inclN": [0.5, 0.7], "covN": [0.4, 0.6]}, index=["A", "~A"]))
@@ -87,7 +96,7 @@ def built(tmp_path_factory):
 
 
 def test_template_uses_every_kind_of_lookup():
-    assert REFS["n"] and REFS["s"] | REFS["expr"] and REFS["tab"] and REFS["fig"]
+    assert REFS["n"] and REFS["s"] | REFS["expr"] and REFS["tab"] and REFS["fig"] and REFS["col"]
     assert {f"figures.fig.{k}" for k in F.FIGURE_STEMS} == REFS["fig"]
 
 
@@ -188,7 +197,7 @@ def test_provenance_lists_each_figure_and_table_with_stage_and_notebook(built):
 
     prov = read_json(built.out1["provenance"])
     claims = {p["claim"] for p in prov}
-    assert claims == REFS["fig"] | REFS["tab"]
+    assert claims == REFS["fig"] | REFS["tab"] | REFS["col"]
     for p in prov:
         assert p["stage"] == STAGE_OF[p["claim"].split(".", 1)[0]]     # the stage that recorded it
         assert p["stage"] == "figures" if p["item"] == "figure" else p["stage"] != "figures"
@@ -208,3 +217,75 @@ def test_format_number():
     assert P.format_number(0.125, 2) == "0.12"          # half to even on the binary value
     assert P.format_number(-0.0004, 3) == "0.000"       # no minus on a zero
     assert P.format_number(float("nan"), 2) == "NA"
+
+
+# --------------------------------------------------------------------------- conditional text (#when / #unless)
+
+
+def _html_text(path: Path) -> str:
+    text = re.sub(r"<[^>]+>", " ", path.read_text(encoding="utf-8"))
+    return re.sub(r"\s+", " ", text)
+
+
+def test_guarded_lookups_are_required_only_when_shown():
+    text = 'a #when("g")[#n("x") [nested] #unless("h")[#n("y")]] #unless("g")[#s("z")] #n("w")'
+    assert P.check_template(text, {"w": {"kind": "number"}, "z": {"kind": "text"}}) == []
+    problems = P.check_template(text, {"g": {"kind": "text"}, "w": {"kind": "number"}})
+    assert problems == ['#n("x"): no claim \'x\' recorded', '#n("y"): no claim \'y\' recorded']
+    assert P.template_references(text, {"g": {}, "h": {}})["n"] == {"x", "w"}
+
+
+def test_col_of_a_missing_column_is_reported():
+    claims = {"t": {"kind": "table", "value": {"columns": ["a", "b"]}}}
+    assert "has no column 'c'" in P.check_template('#col("t", "c")', claims)[0]
+    assert P.check_template('#col("t", "b")', claims) == []
+
+
+def test_unclosed_guard_and_guarded_figure_are_input_errors():
+    with pytest.raises(InputError, match="line 2: the \\[ opened here is never closed"):
+        P.guarded_blocks('x\n#when("a")[b [c]')
+    with pytest.raises(InputError, match="inside a when/unless block"):
+        P.hidden_values('#when("a")[#fig("f", [c])]', {})
+
+
+def test_paper_without_a_solution_says_so(tmp_path):
+    """Cut-offs that leave no truth-table row positive: no paths, the paper states it (no missing claim)."""
+    solved_only = {"qca.path1.expression", "qca.path2.expression"}
+    results, figures = tmp_path / "results", tmp_path / "figures"
+    _record_claims(results, figures, skip=solved_only)
+    out = P.build_paper(results, figures, tmp_path / "build")
+    text = _html_text(out["html"])
+    assert "No solution at incl_cut =" in text and "n_cut =" in text
+    assert "The intermediate solution is" not in text and "unique coverages" not in text
+    assert "qca.table.solution" not in {p["claim"] for p in read_json(out["provenance"])}
+
+
+def test_paper_for_a_continuous_outcome_has_no_odds_ratios(tmp_path):
+    """A change score (wellbeing): linear GEE and WLS instead of odds ratios and the fractional logit."""
+    logit_only = {n for n in set().union(*REFS.values()) | GUARDS
+                  if ".odds_ratio" in n or n.startswith("regression.fractional_logit.")
+                  or n == "regression.icc.mixed_logit"}
+    results, figures = tmp_path / "results", tmp_path / "figures"
+    _record_claims(results, figures, skip=logit_only)
+    text = _html_text(P.build_paper(results, figures, tmp_path / "build")["html"])
+    assert "the linear GEE with an exchangeable working correlation" in text
+    assert "weighted least-squares model" in text
+    assert "odds ratios" not in text and "quasi-F" not in text
+
+
+def test_unique_coverages_list_every_path(built):
+    text = _html_text(built.out1["html"])
+    covu = [P.format_number(v / 7, 2) for v in (3, 7, 11)]       # column covU of the made-up table
+    assert f"the unique coverages are {covu[0]}, {covu[1]} and {covu[2]}." in text
+
+
+def test_single_path_solution_has_no_list_of_unique_coverages(tmp_path):
+    results, figures = tmp_path / "results", tmp_path / "figures"
+    _record_claims(results, figures, skip={"qca.path2.expression"})
+    f = results / "claims" / "qca.json"
+    doc = json.loads(f.read_text())
+    enc = doc["claims"]["qca.table.solution"]["value"]
+    enc["index"], enc["data"] = enc["index"][:1], enc["data"][:1]
+    f.write_text(json.dumps(doc))
+    text = _html_text(P.build_paper(results, figures, tmp_path / "build")["html"])
+    assert "The solution is a single path" in text and "unique coverages" not in text

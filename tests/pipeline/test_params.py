@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from analysis import pipeline
+from analysis.cli import main
 from analysis.errors import InputError
 from analysis.params import load_params
 
@@ -46,6 +48,8 @@ def test_unknown_parameter_lists_valid_names(space):
     ("conditions", "SBW,FOO", "'FOO' is not allowed"),
     ("conditions", "SBW,SBW", "names a value twice"),
     ("conditions", " , ", "not a valid list"),
+    ("n_jobs", "0", "0 is not allowed; valid values: int -1 <= value, except 0"),
+    ("n_jobs", "-2", "below the minimum -1"),
 ])
 def test_bad_values_are_refused_with_the_reason(space, name, value, fragment):
     with pytest.raises(InputError) as err:
@@ -72,3 +76,51 @@ def test_fingerprint_ignores_parameters_that_do_not_affect_results(space):
 def test_overridden_lists_only_changed_values(space):
     values = space.resolve([("incl_cut", "0.8"), ("n_cut", "3"), ("n_jobs", "1")])
     assert space.overridden(values) == {"n_cut": 3}
+
+
+@pytest.mark.parametrize("value", ["-1", "1", "2"])
+def test_n_jobs_takes_minus_one_or_a_positive_count(space, value):
+    assert space.resolve([("n_jobs", value)])["n_jobs"] == int(value)
+
+
+def test_exclude_refuses_values_inside_the_range(tmp_path):
+    f = tmp_path / "params.yaml"
+    f.write_text("ratio:\n  type: float\n  default: 0.5\n  min: 0\n  max: 1\n  exclude: [0.25]\n"
+                 "  stages: [s]\n")
+    p = load_params(f).params["ratio"]
+    assert p.exclude == (0.25,)
+    assert "except 0.25" in p.describe()
+    assert p.parse("0.3") == 0.3
+    with pytest.raises(InputError, match=r"parameter 'ratio': 0.25 is not allowed; valid values: "
+                                         r"float 0 <= value <= 1, except 0.25"):
+        p.parse("0.25")
+
+
+@pytest.mark.parametrize("spec, fragment", [
+    ("type: int\n  default: 0\n  exclude: [0]", "0 is not allowed"),       # the default itself
+    ("type: int\n  default: 1\n  exclude: 0", "'exclude' must be a list"),
+    ("type: int\n  default: 1\n  exclude: [x]", "not a valid int"),
+    ("type: list\n  default: [a]\n  exclude: [a]", "not for list or bool"),
+])
+def test_bad_exclude_definitions_are_refused(tmp_path, spec, fragment):
+    f = tmp_path / "params.yaml"
+    f.write_text(f"p:\n  {spec}\n  stages: [s]\n")
+    with pytest.raises(InputError, match=fragment):
+        load_params(f)
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["reproduce", "-p", "n_jobs", "0"], "parameter 'n_jobs': 0 is not allowed; valid values: int -1 <= value"),
+    (["run", "qca", "-p", "n_jobs", "0"], "parameter 'n_jobs': 0 is not allowed"),
+    (["reproduce", "-p", "outcome", "happiness"],
+     "valid values: sustain12, sustain6, ete_entry, wellbeing"),
+    (["reproduce", "-p", "incl_cut", "1.01"], "parameter 'incl_cut': 1.01 is above the maximum 1"),
+])
+def test_refused_values_exit_2_before_any_stage_runs(monkeypatch, capsys, args, fragment):
+    def no_run(*a, **k):
+        raise AssertionError("a stage was started for a refused parameter value")
+
+    monkeypatch.setattr(pipeline, "run_pipeline", no_run)
+    monkeypatch.setattr(pipeline, "execute_notebook", no_run)
+    assert main(args) == 2
+    assert fragment in capsys.readouterr().err

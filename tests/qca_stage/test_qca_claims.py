@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -91,6 +92,8 @@ def test_no_solution_gives_text_claims_saying_so(stage04):
     assert vals["qca.solution"] == "no solution" and vals["qca.matches_published"] == "different from"
     assert vals["qca.n_paths"] == 0 and vals["qca.table.solution"].empty
     assert not any(k.startswith(("qca.robustness.", "qca.permutation.", "qca.path")) for k in vals)
+    # the solution's fit is recorded as undefined (the paper prints NA), under the names a solved run uses
+    assert all(np.isnan(vals[f"qca.solution.{c}"]) for c in ("inclS", "PRI", "covS"))
 
 
 def test_other_outcome_does_not_match_the_published(staff, scores):

@@ -119,6 +119,16 @@ def test_new_claims_labels(tables):
     assert vals["regression.icc.gee"][1] is None
 
 
+def test_continuous_outcome_labels_what_the_paper_prints_for_it(tmp_path, sim65):
+    """A change score has no odds ratios: the paper prints the linear GEE's estimates and the WLS test."""
+    raw, processed = write_project(tmp_path, *sim65)
+    vals = claim_values(run_regression("wellbeing", processed_dir=processed, raw_dir=raw))
+    assert not any(k.endswith(".odds_ratio") for k in vals)
+    for name in ("regression.gee.SBW.estimate", "regression.gee.LONGMEET.ci_high", "regression.icc.mixed_linear",
+                 "regression.wls.three_way_vs_main.lr", "regression.wls.three_way_vs_main.p_value"):
+        assert vals[name][1] == "sec-regression", name
+
+
 def test_quasi_p_text_and_p_value_text(tables):
     vals = {k: v for k, (v, _) in claim_values(tables).items()}
     p = vals["regression.fractional_logit.three_way_vs_main.p_value_quasi"]
