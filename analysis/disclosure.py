@@ -92,23 +92,31 @@ class PseudonymCollision(ValueError):
 
 
 def data_secret(raw_dir: str | Path) -> bytes:
-    """A secret derived from the raw files' contents: sha256 over their bytes.
+    """A secret derived from the raw files' contents, independent of their row order.
 
-    The three raw files (:data:`RAW_FILES`) are hashed in a fixed order, by file
-    name; each is framed by its name and length, so that moving bytes from the
-    end of one file to the start of the next changes the secret. Anyone without
-    the complete raw files cannot know it; the same files always give the same
-    32-byte secret. Changing any byte of the raw data changes every pseudonym.
+    Each of the three raw files (:data:`RAW_FILES`, in a fixed order by name) is
+    read as CSV records; its header and its data records, sorted, are hashed
+    with the file's name, each field framed by its length, so that no two
+    different tables give the same input. Anyone without the complete raw data
+    cannot know the secret; the same data always give the same 32-byte secret,
+    whatever the order of their rows (so pseudonyms, and every result, do not
+    depend on row order); changing any cell changes every pseudonym.
     """
     raw_dir = Path(raw_dir)
-    h = hashlib.sha256(b"analysis.disclosure data_secret v1\0")
+    h = hashlib.sha256(b"analysis.disclosure data_secret v2\0")
     for name in RAW_FILES:
         path = raw_dir / name
         if not path.is_file():
             raise InputError(f"{path}: raw file not found (a raw-data folder holds {', '.join(RAW_FILES)})")
-        data = path.read_bytes()
-        h.update(name.encode("utf-8") + b"\0" + str(len(data)).encode("ascii") + b"\0")
-        h.update(data)
+        text = path.read_bytes().decode("utf-8-sig", errors="surrogateescape")
+        rows = [r for r in csv.reader(io.StringIO(text, newline="")) if any(c.strip() for c in r)]
+        header, body = (rows[0], sorted(rows[1:])) if rows else ([], [])
+        h.update(name.encode("utf-8") + b"\0" + str(len(body)).encode("ascii") + b"\0")
+        for row in [header, *body]:
+            for cell in row:
+                b = cell.encode("utf-8", errors="surrogateescape")
+                h.update(str(len(b)).encode("ascii") + b":" + b)
+            h.update(b"\n")
     return h.digest()
 
 

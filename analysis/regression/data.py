@@ -71,11 +71,15 @@ def load_worker_table(processed_dir: str | Path, *, staff_file: str = "staff.csv
 
 
 def load_participants(raw_dir: str | Path, *, file: str = "participants.csv") -> pd.DataFrame:
-    """The raw participant table (one row per participant, with ``staff_id``)."""
+    """The raw participant table (one row per participant, with ``staff_id``), sorted by participant_id.
+
+    Sorted as :func:`analysis.validate.load_raw` sorts, so that results do not
+    depend on the order of the file's rows.
+    """
     path = Path(raw_dir) / file
     df = _read_csv(path)
     _require(df, ["participant_id", "staff_id"], str(path))
-    return df
+    return df.sort_values("participant_id", kind="stable", key=lambda s: s.astype(str)).reset_index(drop=True)
 
 
 def standardise(x: pd.Series) -> pd.Series:
