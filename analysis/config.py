@@ -6,6 +6,7 @@ machine's own path is ever written into the repository) and resolved here.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 #: The project root: the folder that holds `analysis/`, `notebooks/`, `data/`.
@@ -22,10 +23,51 @@ LOCK_FILE = ROOT / "requirements.lock"
 CODEBOOK_DIR = Path(__file__).resolve().parent / "codebook"
 
 
+#: The folders of the published default run; outside the pipeline they are never written.
+PUBLISHED_DIRS = (PROCESSED_DIR, RESULTS_DIR, FIGURES_DIR, PAPER_DIR / "build", NOTEBOOKS_DIR)
+#: Where a notebook run by hand (JupyterLab, papermill, nbval) reads and writes those instead.
+SCRATCH_DIR = ROOT / "runs" / "notebook"
+
+
+def _in_hand_run_kernel() -> bool:
+    """True in a notebook kernel that the pipeline did not start (JupyterLab, papermill, nbval)."""
+    import os
+    import sys
+
+    return "ipykernel" in sys.modules and not os.environ.get("SBW_PIPELINE_RUN")
+
+
+def scratch_twin(path: Path) -> Path | None:
+    """*path*'s place under runs/notebook/ when it lies in a published folder; else None."""
+    for base in PUBLISHED_DIRS:
+        try:
+            rel = path.relative_to(base)
+        except ValueError:
+            continue
+        return SCRATCH_DIR / base.relative_to(ROOT) / rel
+    return None
+
+
 def project_path(path: str | Path) -> Path:
-    """Resolve *path* against the project root unless it is absolute."""
+    """Resolve *path* against the project root unless it is absolute.
+
+    In a notebook kernel the pipeline did not start, a published folder
+    (`data/processed`, `results`, `figures`, ...) resolves to its twin under
+    `runs/notebook/`, which starts as a copy of the published folder: such a
+    run reads what the published run made and writes only its own copy (see
+    also :func:`analysis.io.output_path`). `rm -rf runs/notebook` starts over.
+    """
     p = Path(path)
-    return p if p.is_absolute() else ROOT / p
+    p = p if p.is_absolute() else ROOT / p
+    if _in_hand_run_kernel():
+        twin = scratch_twin(Path(os.path.abspath(p)))
+        if twin is not None:
+            if not twin.exists() and p.is_dir():
+                import shutil
+
+                shutil.copytree(p, twin, ignore=shutil.ignore_patterns("_failed", ".*"))
+            return twin
+    return p
 
 
 def relative_to_root(path: str | Path) -> str:

@@ -81,14 +81,6 @@ QUIET_ENV = "SBW_QUIET_REDIRECT"
 _noted = False
 
 
-def published_folders() -> list[Path]:
-    """The folders of the published default run (tracked or shown in the README)."""
-    from analysis import config
-
-    return [config.PROCESSED_DIR, config.RESULTS_DIR, config.FIGURES_DIR, config.PAPER_DIR / "build",
-            config.NOTEBOOKS_DIR]
-
-
 def output_path(path: str | Path) -> Path:
     """Where a write of *path* goes.
 
@@ -105,23 +97,17 @@ def output_path(path: str | Path) -> Path:
         return path
     from analysis import config
 
-    absolute = Path(os.path.abspath(path))
-    for base in published_folders():
-        try:
-            rel = absolute.relative_to(base)
-        except ValueError:
-            continue
-        target = config.ROOT / SCRATCH_RUN / base.relative_to(config.ROOT) / rel
-        if not _noted and not os.environ.get(QUIET_ENV):
-            import sys
+    target = config.scratch_twin(Path(os.path.abspath(path)))
+    if target is None:
+        return path
+    if not _noted and not os.environ.get(QUIET_ENV):
+        import sys
 
-            print(f"note: not run by the pipeline, so outputs go under {SCRATCH_RUN.as_posix()}/ "
-                  f"(e.g. {base.relative_to(config.ROOT).as_posix()}/{rel.as_posix()} -> "
-                  f"{target.relative_to(config.ROOT).as_posix()}); the published outputs are written "
-                  "only by `python -m analysis reproduce`", file=sys.stderr)
-            _noted = True
-        return target
-    return path
+        print(f"note: not run by the pipeline, so outputs go under {SCRATCH_RUN.as_posix()}/ "
+              f"(e.g. {target.relative_to(config.ROOT).as_posix()}); the published outputs are written "
+              "only by `python -m analysis reproduce`", file=sys.stderr)
+        _noted = True
+    return target
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> Path:

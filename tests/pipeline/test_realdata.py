@@ -193,25 +193,33 @@ def test_published_lock_holds_no_case_level_values():
 
 @pytest.mark.slow
 def test_papermill_with_other_parameters_leaves_published_outputs_alone(tmp_path):
+    """Notebooks 01-04 run by papermill (04 with incl_cut 0.9), as a user would outside the
+    pipeline: they read and write runs/notebook/, and the published outputs stay as they are
+    (on a fresh clone there are none yet: the chain makes its own inputs)."""
     import papermill as pm
 
-    published = sorted((config.RESULTS_DIR / "qca").glob("*.csv"))
+    published = sorted(p for d in (config.PROCESSED_DIR, config.RESULTS_DIR) for p in d.rglob("*")
+                       if p.is_file())
     before = {p: p.read_bytes() for p in published}
-    env = {k: v for k, v in os.environ.items() if k != aio.PIPELINE_ENV}
-    env[aio.QUIET_ENV] = "1"
     old = dict(os.environ)
-    os.environ.clear()
-    os.environ.update(env)
+    os.environ.pop(aio.PIPELINE_ENV, None)
+    os.environ[aio.QUIET_ENV] = "1"
+    shutil.rmtree(config.SCRATCH_DIR, ignore_errors=True)
     try:
-        pm.execute_notebook(str(config.NOTEBOOKS_DIR / "04_qca.ipynb"), str(tmp_path / "out.ipynb"),
-                            parameters={"incl_cut": 0.9, "n_permutations": 20, "n_jobs": 1},
-                            cwd=str(config.ROOT), progress_bar=False, kernel_name="python3",
-                            start_timeout=300)
+        for nb, params in (("01_prepare.ipynb", {}), ("02_psychometrics.ipynb", {}),
+                           ("03_calibration.ipynb", {}),
+                           ("04_qca.ipynb", {"incl_cut": 0.9, "n_permutations": 20, "n_jobs": 1})):
+            pm.execute_notebook(str(config.NOTEBOOKS_DIR / nb), str(tmp_path / nb), parameters=params,
+                                cwd=str(config.ROOT), progress_bar=False, kernel_name="python3",
+                                start_timeout=300)
     finally:
         os.environ.clear()
         os.environ.update(old)
+    assert sorted(p for d in (config.PROCESSED_DIR, config.RESULTS_DIR) for p in d.rglob("*")
+                  if p.is_file()) == published
     assert {p: p.read_bytes() for p in published} == before
-    assert (config.ROOT / "runs" / "notebook" / "results" / "qca" / "solutions.csv").is_file()
+    summary = config.SCRATCH_DIR / "results" / "qca" / "summary.json"
+    assert '"incl_cut": 0.9' in summary.read_text(encoding="utf-8")
 
 
 @pytest.mark.slow
