@@ -16,7 +16,7 @@ Outcomes (the pipeline parameter ``outcome`` -> set name, raw column)::
     sustain12 -> SUSTAIN12, sustain12_rate     sustain6 -> SUSTAIN6, sustain6_rate
     ete_entry -> ETE, ete_rate                 wellbeing -> WELLBEING, wellbeing_change
 
-The published result (DESIGN.md) is :data:`PUBLISHED`; on the shipped synthetic
+The published result is :data:`PUBLISHED` (from :mod:`analysis.study`, where the study's vocabulary is defined); on the shipped synthetic
 data the conservative solution for SUSTAIN12 with the default cut-offs is
 exactly that expression.
 """
@@ -33,6 +33,9 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import InputError, located
+from analysis.study import (CONDITION_COLUMNS, DATA_PERCENTILES, DATA_WHY, DEFAULT_CONDITIONS,
+                            DIRECTIONAL_EXPECTATIONS, PUBLISHED, THEORY_ANCHORS)
+from analysis.study import OUTCOMES as STUDY_OUTCOMES
 from analysis.io import atomic_write_bytes, write_csv, write_json
 from analysis.qca.calibrate import anchors_from_percentiles, skewness_check
 from analysis.qca.expressions import Term, format_term, parse_expression
@@ -57,68 +60,10 @@ __all__ = [
     "qca_claim_values", "record_qca_claims",
 ]
 
-#: Condition set -> (file, column) it is calibrated from (``scores`` = scores.csv, ``staff`` = staff.csv).
-CONDITION_COLUMNS: dict[str, tuple[str, str]] = {
-    "SBW": ("scores", "sbw"), "INNOV": ("scores", "iis"), "CASELOAD": ("staff", "caseload"),
-    "LONGMEET": ("staff", "meeting_minutes"), "WORKLOAD": ("staff", "workload_hours"),
-}
-#: Pipeline outcome name -> (QCA outcome set name, staff.csv column).
-OUTCOMES: dict[str, tuple[str, str]] = {
-    "sustain12": ("SUSTAIN12", "sustain12_rate"), "sustain6": ("SUSTAIN6", "sustain6_rate"),
-    "ete_entry": ("ETE", "ete_rate"), "wellbeing": ("WELLBEING", "wellbeing_change"),
-}
-DEFAULT_CONDITIONS: tuple[str, ...] = ("SBW", "INNOV", "CASELOAD", "LONGMEET")
-#: The published solution for SUSTAIN12 (DESIGN.md; the seed slide's three paths).
-PUBLISHED = "~SBW*INNOV*~CASELOAD + ~INNOV*~CASELOAD*LONGMEET + CASELOAD*INNOV*LONGMEET"
+#: Pipeline outcome name -> (QCA outcome set name, staff.csv column), from :mod:`analysis.study`.
+OUTCOMES: dict[str, tuple[str, str]] = {name: (o.qca_name, o.rate) for name, o in STUDY_OUTCOMES.items()}
+_DATA_WHY = DATA_WHY
 
-#: Theory-based anchors (exclusion, crossover, inclusion) and why. They are the
-#: anchors the synthetic DGP was built around (``analysis.synth.intended_anchors``;
-#: a test checks they agree) and apply unchanged to the real data.
-THEORY_ANCHORS: dict[str, tuple[float, float, float, str]] = {
-    "SBW": (40.0, 60.0, 80.0,
-            "SBW composite on the POMP metric (percent of the maximum possible score): 40 or less is a low, "
-            "80 or more a high strengths-based level; 60, above the scale midpoint, is the crossover"),
-    "INNOV": (46.0, 68.5, 80.0,
-              "IIS adopter categories (Hurt, Joseph & Cook 1977): below 46 laggards are fully out; the crossover "
-              "68.5 separates early majority (57-68) from early adopters (69-80); 80, the lower bound of the "
-              "innovators, is full membership"),
-    "CASELOAD": (15.0, 22.5, 30.0,
-                 "active participants per month: 15 or fewer is a low caseload, 30 or more a high one (round "
-                 "values inside the observed 10-40 range); 22.5 is the midpoint"),
-    "LONGMEET": (45.0, 60.0, 75.0,
-                 "mean contact length in minutes: 45 or less is a short meeting, 75 or more a long one; "
-                 "an hour is the crossover"),
-    "SUSTAIN12": (0.5, 0.65, 0.8,
-                  "12-month sustainment rate: the programme's reported sustainment rate (about two thirds) as "
-                  "crossover; half or fewer sustained is fully out, four in five or more fully in"),
-}
-#: Percentiles (exclusion, crossover, inclusion) of the data-based anchors
-#: (Pappas & Woodside 2021 recommend the 5th, 50th and 95th percentiles when
-#: no external standard exists).
-DATA_PERCENTILES: tuple[float, float, float] = (5.0, 50.0, 95.0)
-_DATA_WHY: dict[str, str] = {
-    "WORKLOAD": "contact hours per week have no external benchmark; the DGP's round anchors 5/10/15 would leave "
-                "about one worker in nine in the set (skewed), so the anchors are data-based",
-    "SUSTAIN6": "no published benchmark for the 6-month rate separate from the 12-month one; data-based anchors",
-    "ETE": "no published benchmark for the ETE entry rate; data-based anchors",
-    "WELLBEING": "no agreed individual benchmark for the mean change of the wellbeing score; data-based anchors",
-}
-
-#: Directional expectations for the intermediate solution: condition -> (literal or None, why).
-DIRECTIONAL_EXPECTATIONS: dict[str, tuple[str | None, str]] = {
-    "SBW": (None, "theory expects strengths-based working to help, but the published path 1 pairs a lower SBW "
-                  "level with sustainment; no expectation is imposed"),
-    "INNOV": (None, "present in published paths 1 and 3 and absent in path 2: innovativeness works in both "
-                    "directions depending on the context, so no expectation"),
-    "CASELOAD": ("~CASELOAD", "a lower caseload leaves more time per participant (the premise of the "
-                              "outcomes partnerships' caseload limits); absent in two of the three published paths"),
-    "LONGMEET": ("LONGMEET", "longer meetings give room for relationship-based, strengths-based work; present in "
-                             "two published paths and absent in none"),
-    "WORKLOAD": (None, "more contact hours mean more support but also more strain on the worker; no expectation"),
-}
-
-
-# --------------------------------------------------------------------------- names
 
 def outcome_set(outcome: str) -> str:
     """QCA set name of a pipeline outcome (``sustain12`` -> ``SUSTAIN12``).

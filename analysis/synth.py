@@ -3,7 +3,7 @@
 The real staff survey, participant and contact records are personal data and are
 not public. This module writes three raw tables of the same shape (``staff_survey.csv``,
 ``participants.csv``, ``contacts.csv``) plus ``SYNTHETIC.md``, from a process that
-plants the study's published configuration (DESIGN.md)::
+plants the study's published configuration (:data:`analysis.study.PUBLISHED`)::
 
     ~SBW*INNOV*~CASELOAD + ~INNOV*~CASELOAD*LONGMEET + CASELOAD*INNOV*LONGMEET -> SUSTAIN12
 

@@ -1,7 +1,7 @@
 """Every regression model of stage 05, specified once.
 
-The outcomes, the conditions (QCA name -> worker-table column) and the
-formula strings live here and nowhere else; the fitting functions take a
+The outcomes and conditions come from :mod:`analysis.study` (the study's
+vocabulary, defined once); the formula strings live here and nowhere else; the fitting functions take a
 model name and look its formula up in :data:`FORMULAS`.
 
 In every model frame the response is the column ``y`` and each condition is
@@ -14,50 +14,17 @@ main effects are at the average of the other conditions.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from analysis.errors import InputError
+from analysis.study import CONDITION_COLUMNS, DEFAULT_CONDITIONS, DEFAULT_OUTCOME, OUTCOMES, Outcome  # noqa: F401
 
 #: QCA condition name -> column of the worker table (staff.csv merged with scores.csv).
-CONDITIONS: dict[str, str] = {
-    "SBW": "sbw",
-    "INNOV": "iis",
-    "CASELOAD": "caseload",
-    "LONGMEET": "meeting_minutes",
-    "WORKLOAD": "workload_hours",
-}
+CONDITIONS: dict[str, str] = {name: column for name, (_, column) in CONDITION_COLUMNS.items()}
 
 #: The four headline conditions (the WORKLOAD model adds the fifth).
-MAIN_CONDITIONS: tuple[str, ...] = ("SBW", "INNOV", "CASELOAD", "LONGMEET")
+MAIN_CONDITIONS: tuple[str, ...] = DEFAULT_CONDITIONS
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """One outcome: its worker-level rate, denominator and participant-level column(s)."""
-
-    name: str
-    label: str
-    rate: str  # worker-table column: rate in [0, 1] (or mean change when continuous)
-    denominator: str  # worker-table column: participants the rate is computed on
-    kind: str  # "binomial" (a proportion of participants) or "continuous"
-    participant: tuple[str, ...]  # participants.csv column(s); continuous: (start, followup)
-    qca_name: str  # name of the outcome set in calibrated.csv
-
-
-#: Valid outcome names (the stage's ``outcome`` parameter, as in params.yaml) -> specification.
-OUTCOMES: dict[str, Outcome] = {
-    "sustain12": Outcome("sustain12", "Accommodation sustained at 12 months", "sustain12_rate",
-                         "n_due_12m", "binomial", ("sustained_12m",), "SUSTAIN12"),
-    "sustain6": Outcome("sustain6", "Accommodation sustained at 6 months", "sustain6_rate",
-                        "n_due_6m", "binomial", ("sustained_6m",), "SUSTAIN6"),
-    "ete_entry": Outcome("ete_entry", "Entry to education, training or employment", "ete_rate",
-                   "n_participants", "binomial", ("ete_entry",), "ETE"),
-    "wellbeing": Outcome("wellbeing", "Wellbeing change (follow-up minus start)",
-                         "wellbeing_change", "n_wellbeing", "continuous",
-                         ("wellbeing_start", "wellbeing_followup"), "WELLBEING"),
-}
-
-DEFAULT_OUTCOME = "sustain12"
 
 #: Worker-level formulas (response ``y``; conditions standardised). The
 #: interaction models mirror the QCA paths of the published solution

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import InputError
+from analysis.study import PUBLISHED
 from analysis.io import round_frame, round_sig, write_json
 from analysis.regression import compare, diagnostics, participant, worker
 from analysis.regression.data import (load_participants, load_worker_table, participant_frame,
@@ -23,8 +24,8 @@ from analysis.regression.specs import (FORMULAS, MAIN_CONDITIONS, PARTICIPANT_FO
                                        outcome_spec)
 from analysis.regression.tables import write_table
 
-#: The published QCA solution for SUSTAIN12 (DESIGN.md), used when no other is given.
-PUBLISHED_SOLUTION: str = "~SBW*INNOV*~CASELOAD + ~INNOV*~CASELOAD*LONGMEET + CASELOAD*INNOV*LONGMEET"
+#: The published QCA solution for SUSTAIN12 (:data:`analysis.study.PUBLISHED`), used when no other is given.
+PUBLISHED_SOLUTION: str = PUBLISHED
 
 
 def run_regression(outcome: str = "sustain12", *, processed_dir: str | Path,
