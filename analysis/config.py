@@ -34,7 +34,10 @@ def _in_hand_run_kernel() -> bool:
     import os
     import sys
 
-    return "ipykernel" in sys.modules and not os.environ.get("SBW_PIPELINE_RUN")
+    if os.environ.get("SBW_PIPELINE_RUN"):
+        return False
+    app = sys.modules.get("ipykernel.kernelapp")  # imported by a kernel, and by tools that start one
+    return app is not None and app.IPKernelApp.initialized()  # true only inside a running kernel
 
 
 def scratch_twin(path: Path) -> Path | None:
