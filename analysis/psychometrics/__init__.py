@@ -10,7 +10,9 @@ The package's modules import in one direction only, so there is no cycle::
 :mod:`~analysis.psychometrics.scoring`
     ``reverse_key``, ``prorated_score``, ``formula_score``, ``pomp``,
     ``adopter_category``, ``scale_item_frame``, ``score_scale``, ``score_all``
-    (all driven by the codebooks of ``analysis.codebook``).
+    (all driven by the codebooks of ``analysis.codebook``), and the codebook
+    accessors ``codebook_value``, ``codebook_id``, ``codebook_items``,
+    ``codebook_scoring``, ``as_codebook_list``.
 :mod:`~analysis.psychometrics.factor`
     ``minres_loadings`` / ``omega_total`` (psych's ``omega(nfactors = 1,
     fm = "minres")``).
@@ -37,14 +39,16 @@ from analysis.psychometrics.cfa import (N_CAVEAT, CFAResult, cfa_table, codebook
 from analysis.psychometrics.factor import minres_loadings, omega_total
 from analysis.psychometrics.reliability import (Reliability, cronbach_alpha, feldt_ci, item_analysis, reliability,
                                                 scale_reliabilities, standardized_alpha)
-from analysis.psychometrics.scoring import (adopter_category, codebook_items, formula_score, pomp, prorated_score,
+from analysis.psychometrics.scoring import (adopter_category, as_codebook_list, codebook_id, codebook_items,
+                                            codebook_scoring, codebook_value, formula_score, pomp, prorated_score,
                                             reverse_key, scale_item_frame, score_all, score_scale)
 from analysis.psychometrics.tables import (descriptives_table, fisher_ci, interscale_correlations,
                                            item_analysis_table, sbw_definition)
 
 __all__ = [
     # scoring
-    "adopter_category", "codebook_items", "formula_score", "pomp", "prorated_score", "reverse_key",
+    "as_codebook_list", "codebook_id", "codebook_items", "codebook_scoring", "codebook_value",
+    "adopter_category", "formula_score", "pomp", "prorated_score", "reverse_key",
     "scale_item_frame", "score_all", "score_scale",
     # factor model
     "minres_loadings", "omega_total",

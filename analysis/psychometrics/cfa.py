@@ -47,7 +47,8 @@ import pandas as pd
 from scipy import optimize, stats
 
 from analysis.errors import InputError
-from analysis.psychometrics.scoring import _as_codebook_list, _cb_id, _get, _scoring, codebook_items, scale_item_frame
+from analysis.psychometrics.scoring import (as_codebook_list, codebook_id, codebook_items, codebook_scoring,
+                                            codebook_value, scale_item_frame)
 
 __all__ = ["CFAResult", "N_CAVEAT", "cfa_table", "fit_cfa", "fit_indices", "ml_chisq",
            "rmsea_ci", "srmr", "codebook_cfas"]
@@ -282,13 +283,13 @@ def codebook_cfas(df: pd.DataFrame, codebooks: Any) -> list[CFAResult]:
     Items are reverse-keyed first (only signs change; fit is unaffected).
     """
     out = []
-    for cb in _as_codebook_list(codebooks):
-        if _get(_scoring(cb), "rule") == "composite" or not codebook_items(cb):
+    for cb in as_codebook_list(codebooks):
+        if codebook_value(codebook_scoring(cb), "rule") == "composite" or not codebook_items(cb):
             continue
-        cid = _cb_id(cb)
+        cid = codebook_id(cb)
         keyed = scale_item_frame(df, cb, reverse=True)
         out.append(fit_cfa(keyed, None, name=cid))
-        structure = _get(cb, "structure") or {}
+        structure = codebook_value(cb, "structure") or {}
         if len(structure) > 1:
             struct = {f: codebook_items(cb, its) for f, its in structure.items()}
             out.append(fit_cfa(keyed, struct, name=cid))

@@ -22,8 +22,8 @@ from scipy import stats
 
 from analysis.errors import InputError
 from analysis.psychometrics.factor import _complete, _numeric_items, omega_total
-from analysis.psychometrics.scoring import (_as_codebook_list, _cb_id, _get, _response_range, _scoring,
-                                            codebook_items, reverse_key, scale_item_frame)
+from analysis.psychometrics.scoring import (_response_range, as_codebook_list, codebook_id, codebook_items,
+                                            codebook_scoring, codebook_value, reverse_key, scale_item_frame)
 
 __all__ = ["Reliability", "cronbach_alpha", "feldt_ci", "item_analysis", "reliability",
            "scale_reliabilities", "standardized_alpha"]
@@ -217,14 +217,14 @@ def scale_reliabilities(df: pd.DataFrame, codebooks: Any) -> list[Reliability]:
     Subscales are named ``<id>_<subscale>``.
     """
     out = []
-    for cb in _as_codebook_list(codebooks):
-        if _get(_scoring(cb), "rule") == "composite" or not codebook_items(cb):
+    for cb in as_codebook_list(codebooks):
+        if codebook_value(codebook_scoring(cb), "rule") == "composite" or not codebook_items(cb):
             continue
-        cid = _cb_id(cb)
+        cid = codebook_id(cb)
         lo, hi = _response_range(cb)
         keyed = scale_item_frame(df, cb, reverse=True)
         out.append(reliability(keyed, scale_min=lo, scale_max=hi, name=cid))
-        for sub, sub_items in (_get(cb, "subscales") or {}).items():
+        for sub, sub_items in (codebook_value(cb, "subscales") or {}).items():
             cols = codebook_items(cb, sub_items)
             if len(cols) >= 2:
                 out.append(reliability(keyed[cols], scale_min=lo, scale_max=hi,

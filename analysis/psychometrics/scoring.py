@@ -9,9 +9,10 @@ prorating), ``formula_score`` (IIS: constant + plus - minus on raw answers),
 ``pomp`` and ``adopter_category``; ``score_scale`` applies one codebook and
 ``score_all`` every codebook to the staff table.
 
-The codebook accessors (``_get``, ``_cb_id``, ``_scoring``, ...) accept dicts
-(tests) and the frozen dataclasses of ``analysis.codebook``; the other modules
-of this package use them, which is why they live here, at the bottom of the
+The codebook accessors (``codebook_value``, ``codebook_id``, ``codebook_items``,
+``codebook_scoring``, ``as_codebook_list``) accept dicts (tests) and the frozen
+dataclasses of ``analysis.codebook``; the other modules of this package and
+the stage use them, which is why they live here, at the bottom of the
 package's imports (scoring <- factor <- reliability <- tables, scoring <- cfa).
 """
 
@@ -26,7 +27,8 @@ import pandas as pd
 
 from analysis.errors import InputError, located
 
-__all__ = ["adopter_category", "codebook_items", "formula_score", "pomp", "prorated_score",
+__all__ = ["as_codebook_list", "codebook_id", "codebook_scoring", "codebook_value", "adopter_category",
+           "codebook_items", "formula_score", "pomp", "prorated_score",
            "reverse_key", "scale_item_frame", "score_all", "score_scale"]
 
 
@@ -35,15 +37,16 @@ __all__ = ["adopter_category", "codebook_items", "formula_score", "pomp", "prora
 # --------------------------------------------------------------------------
 
 
-def _get(obj: Any, key: str, default: Any = None) -> Any:
+def codebook_value(obj: Any, key: str, default: Any = None) -> Any:
     """Value *key* of a codebook (attribute of a dataclass or key of a mapping)."""
     if isinstance(obj, Mapping):
         return obj.get(key, default)
     return getattr(obj, key, default)
 
 
-def _cb_id(codebook: Any) -> str:
-    cid = _get(codebook, "id")
+def codebook_id(codebook: Any) -> str:
+    """The codebook's ``id`` (the scale's name, e.g. 'gse'); InputError when it has none."""
+    cid = codebook_value(codebook, "id")
     if not cid:
         raise InputError("codebook without an 'id'")
     return str(cid)
@@ -53,7 +56,7 @@ def _item_name(codebook_id: str, item: Any) -> str:
     """Column name of one codebook item: 'gse_01' from 'gse_01', 1 or {'id': 'gse_01'}."""
     if isinstance(item, Mapping):
         for key in ("column", "id", "name", "item"):
-            value = _get(item, key)
+            value = codebook_value(item, key)
             if value is not None:
                 return _item_name(codebook_id, value)
         raise InputError(f"codebook {codebook_id!r}: item {item!r} has no 'id'")
@@ -64,24 +67,25 @@ def _item_name(codebook_id: str, item: Any) -> str:
 
 def codebook_items(codebook: Any, which: Iterable[Any] | None = None) -> list[str]:
     """Item column names of a codebook (or of the sub-list *which*), in codebook order."""
-    cid = _cb_id(codebook)
-    items = _get(codebook, "items") if which is None else which
+    cid = codebook_id(codebook)
+    items = codebook_value(codebook, "items") if which is None else which
     return [_item_name(cid, it) for it in (items or [])]
 
 
 def _response_range(codebook: Any) -> tuple[float, float]:
     """(min, max) answer: ``response_min``/``response_max`` (Codebook) or ``response: {min, max}``."""
-    lo, hi = _get(codebook, "response_min"), _get(codebook, "response_max")
+    lo, hi = codebook_value(codebook, "response_min"), codebook_value(codebook, "response_max")
     if lo is None or hi is None:
-        response = _get(codebook, "response") or {}
-        lo, hi = _get(response, "min"), _get(response, "max")
+        response = codebook_value(codebook, "response") or {}
+        lo, hi = codebook_value(response, "min"), codebook_value(response, "max")
     if lo is None or hi is None:
-        raise InputError(f"codebook {_cb_id(codebook)!r}: response min/max missing")
+        raise InputError(f"codebook {codebook_id(codebook)!r}: response min/max missing")
     return float(lo), float(hi)
 
 
-def _scoring(codebook: Any) -> Any:
-    return _get(codebook, "scoring") or {}
+def codebook_scoring(codebook: Any) -> Any:
+    """The codebook's ``scoring`` block ({} when absent)."""
+    return codebook_value(codebook, "scoring") or {}
 
 
 # --------------------------------------------------------------------------
@@ -217,8 +221,8 @@ def adopter_category(score: pd.Series, categories: Sequence[Any]) -> pd.Series:
     >>> adopter_category(pd.Series([3.0, 4.5, 9.0, None]), cats).tolist()
     ['low', 'low', 'high', nan]
     """
-    bands = sorted(((float(_get(c, "min")), float(_get(c, "max")), str(_get(c, "label")))
-                    for c in categories))
+    bands = sorted(((float(codebook_value(c, "min")), float(codebook_value(c, "max")),
+                     str(codebook_value(c, "label"))) for c in categories))
     if not bands:
         raise InputError("no categories given")
     lowest, highest = bands[0][0], max(b[1] for b in bands)
@@ -247,17 +251,17 @@ def scale_item_frame(df: pd.DataFrame, codebook: Any, *, reverse: bool = True,
     items = codebook_items(codebook)
     missing = [c for c in items if c not in df.columns]
     if missing:
-        raise InputError(located(f"item column(s) {missing} of scale {_cb_id(codebook)!r} "
+        raise InputError(located(f"item column(s) {missing} of scale {codebook_id(codebook)!r} "
                                  "not found", file=file))
     lo, hi = _response_range(codebook)
     values = df[items]
     _check_range(values, lo, hi, file=file)
     values = values.apply(pd.to_numeric).astype(float)
     if reverse:
-        rev = codebook_items(codebook, _get(codebook, "reverse_keyed") or [])
+        rev = codebook_items(codebook, codebook_value(codebook, "reverse_keyed") or [])
         unknown = [c for c in rev if c not in items]
         if unknown:
-            raise InputError(f"codebook {_cb_id(codebook)!r}: reverse_keyed {unknown} not in items")
+            raise InputError(f"codebook {codebook_id(codebook)!r}: reverse_keyed {unknown} not in items")
         for c in rev:
             values[c] = reverse_key(values[c], lo, hi)
     return values
@@ -273,37 +277,38 @@ def score_scale(df: pd.DataFrame, codebook: Any, *, file: str | None = None) -> 
     and ``<id>_<subscale>``; plus ``<id>_category`` when the codebook has
     categories. ``composite`` codebooks are scored by :func:`score_all`.
     """
-    cid = _cb_id(codebook)
-    sc = _scoring(codebook)
-    rule = _get(sc, "rule", "sum")
-    max_missing = int(_get(codebook, "max_missing", 0) or 0)
+    cid = codebook_id(codebook)
+    sc = codebook_scoring(codebook)
+    rule = codebook_value(sc, "rule", "sum")
+    max_missing = int(codebook_value(codebook, "max_missing", 0) or 0)
     out = pd.DataFrame(index=df.index)
     if rule in ("sum", "mean"):
         keyed = scale_item_frame(df, codebook, reverse=True, file=file)
         out[cid] = prorated_score(keyed, rule, max_missing)
     elif rule == "formula":
         raw = scale_item_frame(df, codebook, reverse=False, file=file)
-        plus = codebook_items(codebook, _get(sc, "plus") or [])
-        minus = codebook_items(codebook, _get(sc, "minus") or [])
-        out[cid] = formula_score(raw, float(_get(sc, "constant", 0)), plus, minus, max_missing)
+        plus = codebook_items(codebook, codebook_value(sc, "plus") or [])
+        minus = codebook_items(codebook, codebook_value(sc, "minus") or [])
+        out[cid] = formula_score(raw, float(codebook_value(sc, "constant", 0)), plus, minus, max_missing)
         keyed = scale_item_frame(df, codebook, reverse=True, file=file)
     else:
         raise InputError(f"codebook {cid!r}: scoring rule {rule!r} cannot be scored from items "
                          "(expected sum, mean or formula)")
-    subscales = _get(codebook, "subscales") or {}
+    subscales = codebook_value(codebook, "subscales") or {}
     k_total = keyed.shape[1]
     sub_rule = rule if rule in ("sum", "mean") else "sum"
     for name, sub_items in subscales.items():
         cols = codebook_items(codebook, sub_items)
         mm = _subscale_max_missing(max_missing, len(cols), k_total)
         out[f"{cid}_{name}"] = prorated_score(keyed[cols], sub_rule, mm)
-    categories = _get(codebook, "categories") or []
+    categories = codebook_value(codebook, "categories") or []
     if categories:
         out[f"{cid}_category"] = adopter_category(out[cid], categories)
     return out
 
 
-def _as_codebook_list(codebooks: Any) -> list[Any]:
+def as_codebook_list(codebooks: Any) -> list[Any]:
+    """The codebooks as a list: from a mapping id -> codebook, a sequence or a single codebook."""
     if isinstance(codebooks, Mapping) and "id" not in codebooks:
         return list(codebooks.values())
     if isinstance(codebooks, Mapping) or not isinstance(codebooks, Iterable):
@@ -313,12 +318,12 @@ def _as_codebook_list(codebooks: Any) -> list[Any]:
 
 def _score_range(codebook: Any) -> tuple[float, float]:
     """Minimum and maximum possible score (codebook ``scoring.range``, else derived)."""
-    rng = _get(_scoring(codebook), "range")
+    rng = codebook_value(codebook_scoring(codebook), "range")
     if rng is not None and len(rng) == 2:
         return float(rng[0]), float(rng[1])
     lo, hi = _response_range(codebook)
     k = len(codebook_items(codebook))
-    rule = _get(_scoring(codebook), "rule", "sum")
+    rule = codebook_value(codebook_scoring(codebook), "rule", "sum")
     return (lo * k, hi * k) if rule == "sum" else (lo, hi)
 
 
@@ -332,26 +337,26 @@ def score_all(staff_df: pd.DataFrame, codebooks: Any, *, id_column: str = "staff
     (``mean``); missing if any component is missing. Columns: *id_column*,
     then per instrument ``<id>``, ``<id>_category``, ``<id>_<subscale>``.
     """
-    cbs = _as_codebook_list(codebooks)
-    by_id = {_cb_id(cb): cb for cb in cbs}
+    cbs = as_codebook_list(codebooks)
+    by_id = {codebook_id(cb): cb for cb in cbs}
     out = pd.DataFrame(index=staff_df.index)
     if id_column in staff_df.columns:
         out[id_column] = staff_df[id_column]
     composites = []
     for cb in cbs:
-        if _get(_scoring(cb), "rule") == "composite":
+        if codebook_value(codebook_scoring(cb), "rule") == "composite":
             composites.append(cb)
             continue
         scored = score_scale(staff_df, cb, file=file)
         for col in scored.columns:
             out[col] = scored[col]
     for cb in composites:
-        cid, sc = _cb_id(cb), _scoring(cb)
+        cid, sc = codebook_id(cb), codebook_scoring(cb)
         parts = []
-        for comp in _get(sc, "components") or []:
+        for comp in codebook_value(sc, "components") or []:
             if comp not in by_id or comp not in out.columns:
                 raise InputError(f"composite {cid!r}: component {comp!r} has no codebook/score")
-            transform = _get(sc, "transform", "pomp")
+            transform = codebook_value(sc, "transform", "pomp")
             if transform == "pomp":
                 lo, hi = _score_range(by_id[comp])
                 parts.append(pomp(out[comp], lo, hi))
@@ -361,7 +366,7 @@ def score_all(staff_df: pd.DataFrame, codebooks: Any, *, id_column: str = "staff
                 raise InputError(f"composite {cid!r}: unknown transform {transform!r}")
         if not parts:
             raise InputError(f"composite {cid!r} has no components")
-        combine = _get(sc, "combine", "mean")
+        combine = codebook_value(sc, "combine", "mean")
         stacked = pd.concat(parts, axis=1)
         if combine == "mean":
             out[cid] = stacked.mean(axis=1, skipna=False)

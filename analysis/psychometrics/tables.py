@@ -19,8 +19,8 @@ from scipy import stats
 
 from analysis.errors import InputError
 from analysis.psychometrics.reliability import Reliability
-from analysis.psychometrics.scoring import (_as_codebook_list, _cb_id, _get, _response_range, _score_range,
-                                            _scoring, codebook_items)
+from analysis.psychometrics.scoring import (_response_range, _score_range, as_codebook_list, codebook_id,
+                                            codebook_items, codebook_scoring, codebook_value)
 
 __all__ = ["descriptives_table", "fisher_ci", "interscale_correlations", "item_analysis_table",
            "sbw_definition"]
@@ -39,9 +39,9 @@ def descriptives_table(scores: pd.DataFrame, codebooks: Any,
     """
     rel = {r.scale: r for r in reliabilities}
     rows = []
-    for cb in _as_codebook_list(codebooks):
-        cid = _cb_id(cb)
-        names = [cid] + [f"{cid}_{s}" for s in (_get(cb, "subscales") or {})]
+    for cb in as_codebook_list(codebooks):
+        cid = codebook_id(cb)
+        names = [cid] + [f"{cid}_{s}" for s in (codebook_value(cb, "subscales") or {})]
         for name in names:
             if name not in scores.columns:
                 continue
@@ -50,10 +50,10 @@ def descriptives_table(scores: pd.DataFrame, codebooks: Any,
                 lo, hi = _score_range(cb)
                 k = len(codebook_items(cb))
             else:
-                sub_items = (_get(cb, "subscales") or {})[name[len(cid) + 1:]]
+                sub_items = (codebook_value(cb, "subscales") or {})[name[len(cid) + 1:]]
                 k = len(sub_items)
                 rlo, rhi = _response_range(cb)
-                rule = _get(_scoring(cb), "rule", "sum")
+                rule = codebook_value(codebook_scoring(cb), "rule", "sum")
                 lo, hi = (rlo, rhi) if rule == "mean" else (rlo * k, rhi * k)
             r = rel.get(name)
             rows.append({
@@ -132,18 +132,18 @@ def sbw_definition(codebooks: Any, composite_id: str = "sbw") -> str:
     SBW = mean over components c of POMP(c), POMP(c) = 100 * (score_c - min_c) /
     (max_c - min_c) with min_c, max_c the component's possible score range.
     """
-    cbs = {_cb_id(cb): cb for cb in _as_codebook_list(codebooks)}
+    cbs = {codebook_id(cb): cb for cb in as_codebook_list(codebooks)}
     if composite_id not in cbs:
         raise InputError(f"no codebook {composite_id!r} among {sorted(cbs)}")
-    sc = _scoring(cbs[composite_id])
-    comps = list(_get(sc, "components") or [])
+    sc = codebook_scoring(cbs[composite_id])
+    comps = list(codebook_value(sc, "components") or [])
     parts = []
     for c in comps:
         lo, hi = _score_range(cbs[c])
-        rule = _get(_scoring(cbs[c]), "rule")
+        rule = codebook_value(codebook_scoring(cbs[c]), "rule")
         parts.append(f"POMP({c}) = 100 * ({c} - {lo:g}) / ({hi:g} - {lo:g})  "
                      f"[{c}: {rule} score, possible range {lo:g} to {hi:g}]")
-    combine = _get(sc, "combine", "mean")
+    combine = codebook_value(sc, "combine", "mean")
     head = (f"{composite_id.upper()} = {combine} of "
             + ", ".join(f"POMP({c})" for c in comps)
             + " (0 = lowest, 100 = highest possible; missing if any component is missing)")

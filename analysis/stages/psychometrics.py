@@ -74,14 +74,14 @@ def run(staff: pd.DataFrame, codebooks: Any, *, file: str | None = None) -> Psyc
     ``descriptives_table``, ``codebook_cfas`` and ``interscale_correlations``.
     Table 1 carries the codebook's published alpha beside the sample's.
     """
-    cbs = P.scoring._as_codebook_list(codebooks)
+    cbs = P.as_codebook_list(codebooks)
     scores = P.score_all(staff, cbs, file=file)
     rels = tuple(P.scale_reliabilities(staff, cbs))
     table1 = P.descriptives_table(scores, cbs, rels)
     published = {}
     for cb in cbs:
-        pub = P.scoring._get(cb, "published_reliability") or {}
-        published[P.scoring._cb_id(cb)] = P.scoring._get(pub, "alpha")
+        pub = P.codebook_value(cb, "published_reliability") or {}
+        published[P.codebook_id(cb)] = P.codebook_value(pub, "alpha")
     table1["published_alpha"] = [
         float(published[s]) if published.get(s) is not None else float("nan")
         for s in table1["scale"]]
@@ -92,10 +92,10 @@ def run(staff: pd.DataFrame, codebooks: Any, *, file: str | None = None) -> Psyc
         ignore_index=True) if fits else pd.DataFrame()
     if not loadings.empty:
         loadings = loadings[["scale", "model", "factor", "item", "estimate", "std_estimate"]]
-    main_scales = [c for c in (P.scoring._cb_id(cb) for cb in cbs) if c in scores.columns]
+    main_scales = [c for c in (P.codebook_id(cb) for cb in cbs) if c in scores.columns]
     correlations = P.interscale_correlations(scores, main_scales)
-    composite = next((P.scoring._cb_id(cb) for cb in cbs
-                      if P.scoring._get(P.scoring._scoring(cb), "rule") == "composite"), None)
+    composite = next((P.codebook_id(cb) for cb in cbs
+                      if P.codebook_value(P.codebook_scoring(cb), "rule") == "composite"), None)
     return PsychometricsResult(
         scores=scores, table1=table1, items=P.item_analysis_table(rels), cfa_fit=cfa_fit,
         cfa_loadings=loadings, correlations=correlations, reliabilities=rels,
@@ -194,8 +194,8 @@ def category_counts(result: PsychometricsResult, codebook: Any) -> pd.Series:
     >>> category_counts(r, cb).to_dict()
     {'high': 0, 'low': 2}
     """
-    cid = P.scoring._cb_id(codebook)
-    labels = [str(P.scoring._get(c, "label")) for c in P.scoring._get(codebook, "categories") or []]
+    cid = P.codebook_id(codebook)
+    labels = [str(P.codebook_value(c, "label")) for c in P.codebook_value(codebook, "categories") or []]
     return result.scores[f"{cid}_category"].value_counts().reindex(labels[::-1], fill_value=0)
 
 
