@@ -16,8 +16,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["CONDITION_COLUMNS", "Outcome", "OUTCOMES", "DEFAULT_OUTCOME", "DEFAULT_CONDITIONS", "PUBLISHED",
+__all__ = ["SCALES", "CONDITION_COLUMNS", "Outcome", "OUTCOMES", "DEFAULT_OUTCOME", "DEFAULT_CONDITIONS", "PUBLISHED",
            "THEORY_ANCHORS", "DATA_PERCENTILES", "DATA_WHY", "DIRECTIONAL_EXPECTATIONS"]
+
+#: The staff scales the paper reports and the figures draw (scores.csv columns, in Table 1 order):
+#: reflective practice (RPQ), self-efficacy (GSE), innovativeness (IIS) and the SBW composite.
+SCALES: tuple[str, ...] = ("rpq", "gse", "iis", "sbw")
 
 #: Condition set -> (file, column) it is calibrated from (``scores`` = scores.csv, ``staff`` = staff.csv).
 CONDITION_COLUMNS: dict[str, tuple[str, str]] = {

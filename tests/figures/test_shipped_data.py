@@ -17,18 +17,19 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def run_dirs(tmp_path_factory) -> tuple[Path, Path]:
     """Stages 01-05 run on data/raw into a temporary folder (small robustness grid, few permutations)."""
-    from analysis import prepare, psychometrics, qca_stage, validate
+    from analysis import prepare, qca_stage, validate
     from analysis.codebook import all_codebooks
     from analysis.io import write_csv
     from analysis.regression.stage import run_regression
+    from analysis.stages import psychometrics
 
     root = tmp_path_factory.mktemp("run")
     processed, results = root / "processed", root / "results"
     staff = prepare.prepare_staff(validate.load_raw(RAW_DIR))
     write_csv(staff, processed / "staff.csv")
     staff = pd.read_csv(processed / "staff.csv")
-    res = psychometrics.analyse_staff(staff, list(all_codebooks().values()))
-    psychometrics.write_stage_outputs(res, processed, results)
+    res = psychometrics.run(staff, list(all_codebooks().values()))
+    psychometrics.write(res, {"processed": processed, "results": results})
     scores = pd.read_csv(processed / "scores.csv")
     cal = qca_stage.calibrate_sets(staff, scores, "sustain12")
     qca_stage.write_calibration(cal, processed, results)
@@ -44,7 +45,7 @@ def run_dirs(tmp_path_factory) -> tuple[Path, Path]:
     def recorder(stage):
         return ClaimRecorder(stage=stage, results_dir=results, notebook=None, inputs=[])
 
-    for stage, record in (("psychometrics", lambda r: psychometrics.record_claims(r, res)),
+    for stage, record in (("psychometrics", lambda r: r.record_values(psychometrics.claim_values(res))),
                           ("calibration", lambda r: qca_stage.record_calibration_claims(r, cal)),
                           ("qca", lambda r: qca_stage.record_qca_claims(r, qres, robustness=rob)),
                           ("regression", lambda r: record_regression_claims(r, tables))):

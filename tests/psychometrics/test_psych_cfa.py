@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import cfa
+from analysis.psychometrics import cfa
 from analysis.errors import InputError
 
 PSYCH = Path(__file__).resolve().parents[1] / "data" / "psych"

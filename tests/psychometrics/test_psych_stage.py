@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import psychometrics as P
 from analysis.codebook import all_codebooks
 from analysis.io import read_json, sha256_file
+from analysis.stages import psychometrics as S
 
 
 def _staff(seed: int = 11, n: int = 65) -> pd.DataFrame:
@@ -30,7 +30,7 @@ def _staff(seed: int = 11, n: int = 65) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def stage():
-    return P.analyse_staff(_staff(), all_codebooks())
+    return S.run(_staff(), all_codebooks())
 
 
 def test_scores_columns_and_values(stage):
@@ -61,9 +61,9 @@ def test_tables(stage):
 
 
 def test_outputs_deterministic(tmp_path, stage):
-    a = P.write_stage_outputs(stage, tmp_path / "a" / "processed", tmp_path / "a" / "results")
-    again = P.analyse_staff(_staff(), all_codebooks())
-    b = P.write_stage_outputs(again, tmp_path / "b" / "processed", tmp_path / "b" / "results")
+    a = S.write(stage, {"processed": tmp_path / "a" / "processed", "results": tmp_path / "a" / "results"})
+    again = S.run(_staff(), all_codebooks())
+    b = S.write(again, {"processed": tmp_path / "b" / "processed", "results": tmp_path / "b" / "results"})
     assert [p.name for p in a] == [p.name for p in b]
     assert [sha256_file(p) for p in a] == [sha256_file(p) for p in b]
     js = read_json(tmp_path / "a" / "results" / "psychometrics" / "psychometrics.json")

@@ -1,4 +1,4 @@
-"""Confirmatory factor analysis of the staff scales (stage 02).
+"""Confirmatory factor analysis of the staff scales.
 
 The model is estimated by semopy (maximum likelihood, objective ``MLW``);
 the fit statistics are computed here from the sample covariance matrix and
@@ -47,6 +47,8 @@ import pandas as pd
 from scipy import optimize, stats
 
 from analysis.errors import InputError
+from analysis.psychometrics.scoring import (as_codebook_list, codebook_id, codebook_items, codebook_scoring,
+                                            codebook_value, scale_item_frame)
 
 __all__ = ["CFAResult", "N_CAVEAT", "cfa_table", "fit_cfa", "fit_indices", "ml_chisq",
            "rmsea_ci", "srmr", "codebook_cfas"]
@@ -280,18 +282,16 @@ def codebook_cfas(df: pd.DataFrame, codebooks: Any) -> list[CFAResult]:
 
     Items are reverse-keyed first (only signs change; fit is unaffected).
     """
-    from analysis import psychometrics as P
-
     out = []
-    for cb in P._as_codebook_list(codebooks):
-        if P._get(P._scoring(cb), "rule") == "composite" or not P.codebook_items(cb):
+    for cb in as_codebook_list(codebooks):
+        if codebook_value(codebook_scoring(cb), "rule") == "composite" or not codebook_items(cb):
             continue
-        cid = P._cb_id(cb)
-        keyed = P.scale_item_frame(df, cb, reverse=True)
+        cid = codebook_id(cb)
+        keyed = scale_item_frame(df, cb, reverse=True)
         out.append(fit_cfa(keyed, None, name=cid))
-        structure = P._get(cb, "structure") or {}
+        structure = codebook_value(cb, "structure") or {}
         if len(structure) > 1:
-            struct = {f: P.codebook_items(cb, its) for f, its in structure.items()}
+            struct = {f: codebook_items(cb, its) for f, its in structure.items()}
             out.append(fit_cfa(keyed, struct, name=cid))
     return out
 
