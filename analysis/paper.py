@@ -6,8 +6,8 @@ claim is recorded by the stage that computed it and named after it:
 ``psychometrics.*`` (notebook 02), ``calibration.*`` (03), ``qca.*`` (04),
 ``regression.*`` (05), and the figures ``figures.fig.*`` (06); the helpers that
 build them are ``record_claims`` in :mod:`analysis.psychometrics` and
-:mod:`analysis.regression.stage`, ``record_calibration_claims`` and
-``record_qca_claims`` in :mod:`analysis.qca_stage`. The template calls these
+:mod:`analysis.regression.stage`, and ``claim_values`` in :mod:`analysis.stages.calibration` and
+:mod:`analysis.stages.qca`. The template calls these
 functions defined in its preamble:
 
 * ``#n("name", d: 2)`` a number, printed with *d* decimals;
