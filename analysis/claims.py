@@ -475,7 +475,7 @@ class ClaimRecorder:
         text, anything else as a number, with the default tolerances; returns name -> value.
 
         The stage modules build such mappings from their result objects
-        (e.g. :func:`analysis.qca_stage.qca_claim_values`).
+        (e.g. :func:`analysis.stages.qca.claim_values`).
         """
         out = {}
         for name, (value, label) in values.items():

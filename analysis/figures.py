@@ -39,6 +39,7 @@ from matplotlib.lines import Line2D
 from analysis.errors import InputError
 from analysis.labels import LABELS  # readable names (used when no label is given)
 from analysis.io import atomic_write_bytes
+from analysis.stages import calibration  # stage 03's sets: outcome set name, raw values
 
 __all__ = [
     "SINGLE_COLUMN_MM", "DOUBLE_COLUMN_MM", "PNG_DPI", "OKABE_ITO", "THEME", "FORMATS",
@@ -579,7 +580,7 @@ def configuration_table(paths: Sequence[str], parsimonious: Sequence[str],
     return pd.DataFrame(table, index=pd.Index(conditions, name="condition"))
 
 
-#: Stage 04's chart vocabulary (``analysis.qca_stage.configuration_chart``) -> :data:`CELL_KINDS`.
+#: Stage 04's chart vocabulary (``analysis.stages.qca.configuration_chart``) -> :data:`CELL_KINDS`.
 _STAGE_CELLS: dict[str, str] = {"core": "core_present", "peripheral": "peripheral_present",
                                 "core absent": "core_absent", "peripheral absent": "peripheral_absent", "": ""}
 _STAGE_FIT_ROWS: dict[str, str] = {"consistency": "inclS", "raw coverage": "covS", "unique coverage": "covU"}
@@ -1045,10 +1046,8 @@ def build_figures(inputs: Mapping[str, Any], outcome: str = "sustain12",
     chart are :func:`no_solution_panel` figures stating it with the cut-offs
     of ``summary.json``; their data are the cut-offs and that statement.
     """
-    from analysis import qca_stage
-
     conditions = list(conditions)
-    out_set = qca_stage.outcome_set(outcome)
+    out_set = calibration.outcome_set(outcome)
     missing = {name: [k for k in keys if k not in inputs] for name, keys in FIGURE_INPUTS.items()}
     missing = {k: v for k, v in missing.items() if v}
     figs: dict[str, tuple[Figure, pd.DataFrame]] = {}
@@ -1064,7 +1063,7 @@ def build_figures(inputs: Mapping[str, Any], outcome: str = "sustain12",
     if "calibration" not in missing:
         anchors = inputs["anchors"]
         sets = [s for s in [*conditions, out_set] if s in set(anchors["set"])]
-        raw = qca_stage.raw_sets(inputs["staff"], inputs["scores"], outcome, conditions)
+        raw = calibration.raw_sets(inputs["staff"], inputs["scores"], outcome, conditions)
         cal = inputs["calibrated"].set_index("staff_id")
         cal.index = cal.index.astype(str)
         raw.index = raw.index.astype(str)

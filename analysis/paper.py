@@ -5,9 +5,9 @@ lookup of a recorded claim (:mod:`analysis.claims`), never typed by hand. Each
 claim is recorded by the stage that computed it and named after it:
 ``psychometrics.*`` (notebook 02), ``calibration.*`` (03), ``qca.*`` (04),
 ``regression.*`` (05), and the figures ``figures.fig.*`` (06); the helpers that
-build them are ``claim_values`` in :mod:`analysis.stages.psychometrics`, ``record_claims`` in
-:mod:`analysis.regression.stage`, ``record_calibration_claims`` and
-``record_qca_claims`` in :mod:`analysis.qca_stage`. The template calls these
+build them are ``claim_values`` in :mod:`analysis.stages.psychometrics`,
+:mod:`analysis.stages.calibration` and :mod:`analysis.stages.qca`, and ``record_claims`` in
+:mod:`analysis.regression.stage`. The template calls these
 functions defined in its preamble:
 
 * ``#n("name", d: 2)`` a number, printed with *d* decimals;

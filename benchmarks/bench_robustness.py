@@ -18,7 +18,9 @@ import time
 
 import pandas as pd
 
-from analysis import qca_stage as Q
+from analysis.stages import calibration as C
+from analysis.stages import qca as Q
+from analysis.study import PUBLISHED
 from analysis.codebook import all_codebooks
 from analysis.config import RAW_DIR
 from analysis.prepare import prepare_staff
@@ -37,16 +39,16 @@ def main() -> None:
 
     staff = pd.read_csv(io.StringIO(prepare_staff(load_raw(RAW_DIR)).to_csv(index=False)))
     scores = score_all(staff, list(all_codebooks().values()))
-    cal = Q.calibrate_sets(staff, scores, "sustain12")
-    res = Q.run_qca(cal.memberships, cal.outcome_set, cal.conditions)
-    specs = R.robustness_grid(Q._anchor_dict(cal.anchors), list(cal.raw.index), n_cuts=(1, 2, 3),
+    cal = C.run(staff, scores, "sustain12")
+    res = Q.analyse(cal.memberships, cal.outcome_set, cal.conditions)
+    specs = R.robustness_grid(C.anchor_dict(cal.anchors), list(cal.raw.index), n_cuts=(1, 2, 3),
                               shifts=(-0.15, -0.1, -0.05, 0.05, 0.1, 0.15))
     while len(specs) < a.runs:                      # pad by repeating (same work per re-analysis)
         specs = specs + specs
     specs = specs[:a.runs]
 
     t0 = time.perf_counter()
-    runs = R.run_robustness(cal.raw, specs, "SUSTAIN12", cal.conditions, Q.PUBLISHED,
+    runs = R.run_robustness(cal.raw, specs, "SUSTAIN12", cal.conditions, PUBLISHED,
                             n_jobs=a.n_jobs, scheduler=a.scheduler)
     t1 = time.perf_counter()
     print(f"robustness grid: {len(runs)} re-analyses in {t1 - t0:.1f} s (n_jobs={a.n_jobs}); "

@@ -34,6 +34,7 @@ __all__ = [
     "parse_thresholds", "calibrate", "calibrate_logistic", "calibrate_linear",
     "calibrate_crisp", "calibrate_ecdf", "calibrate_indirect", "calibrate_tfr",
     "anchors_from_percentiles", "crossover_cases", "skewness_check", "calibrate_table",
+    "CROSSOVER_NUDGE", "calibrate_frame",
 ]
 
 #: Fuzzy memberships below this become 0 (R QCA's ``calibrate``).
@@ -579,4 +580,70 @@ def calibrate_table(raw: pd.DataFrame, specs: Mapping[str, Mapping[str, Any]]) -
                              + ", ".join(map(str, raw.columns)))
         kwargs.setdefault("name", str(column))
         out[set_name] = calibrate(raw[column], **kwargs)
+    return pd.DataFrame(out, index=raw.index)
+
+
+# --------------------------------------------------------------------------- a frame, direct method
+
+#: Memberships at exactly 0.5 are raised by this much (Fiss 2011 added 0.001).
+CROSSOVER_NUDGE = 0.001
+
+
+def _check_anchors(anchors: Mapping[str, Sequence[float]],
+                   columns: Sequence[str]) -> dict[str, tuple[float, float, float]]:
+    out = {}
+    for name, a in anchors.items():
+        if name not in columns:
+            raise InputError(f"anchors: set {name!r} is not a column of the raw data; columns: "
+                             + ", ".join(map(str, columns)))
+        try:
+            e, c, i = (float(v) for v in a)
+        except (TypeError, ValueError):
+            raise InputError(f"anchors of {name!r}: got {a!r}, expected three numbers "
+                             "(exclusion, crossover, inclusion)") from None
+        if not (e < c < i or i < c < e):
+            raise InputError(f"anchors of {name!r}: exclusion {e:g}, crossover {c:g}, inclusion {i:g} "
+                             "are not strictly monotone")
+        out[str(name)] = (e, c, i)
+    return out
+
+
+def calibrate_frame(raw: pd.DataFrame, anchors: Mapping[str, Sequence[float]], *,
+                    nudge: float = CROSSOVER_NUDGE) -> pd.DataFrame:
+    """Fuzzy memberships of every anchored set (direct method), cases at 0.5 moved off it.
+
+    m = 1 / (1 + exp(-L)), L = ln(19) (x - c) / (i - c) above the crossover and
+    ln(19) (x - c) / (c - e) below it (Ragin 2008, ch. 5; R QCA ``calibrate``,
+    via :func:`calibrate_logistic`); a membership of exactly
+    0.5 becomes 0.5 + *nudge* (Fiss 2011), so that every case belongs to a
+    truth-table row; ``nudge=0`` leaves it.
+
+    Parameters
+    ----------
+    raw : one row per case (index = case names), one column of raw values per set.
+    anchors : set name -> (exclusion, crossover, inclusion); decreasing when
+        exclusion > inclusion.
+
+    Returns
+    -------
+    DataFrame with the index of *raw* and one column per anchored set, in the
+    order of *anchors*.
+
+    Examples
+    --------
+    >>> raw = pd.DataFrame({"A": [1.0, 2.0, 3.0]}, index=["a", "b", "c"])
+    >>> calibrate_frame(raw, {"A": (1, 2, 3)})["A"].round(3).tolist()
+    [0.05, 0.501, 0.95]
+    """
+    if not isinstance(raw, pd.DataFrame):
+        raise InputError("raw: expected a pandas DataFrame, one row per case")
+    if not 0 <= nudge < 0.5:
+        raise InputError(f"nudge = {nudge!r}: expected a number in [0, 0.5)")
+    checked = _check_anchors(anchors, [str(c) for c in raw.columns])
+    out = {}
+    for name, (e, c, i) in checked.items():
+        m = calibrate_logistic(raw[name], e, c, i, name=name)
+        if nudge:
+            m = np.where(m == 0.5, 0.5 + nudge, m)
+        out[name] = m
     return pd.DataFrame(out, index=raw.index)

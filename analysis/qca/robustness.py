@@ -48,7 +48,9 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import InputError
-from analysis.qca.calibrate import calibrate_logistic
+# the direct-method calibration of a frame lives with the calibration (stage 03 imports it without
+# the minimiser); it is re-exported here, where the robustness grid uses it
+from analysis.qca.calibrate import CROSSOVER_NUDGE, _check_anchors, calibrate_frame
 from analysis.qca.expressions import Term, format_term, parse_expression, term_membership
 from analysis.qca.fit import model_fit
 from analysis.qca.minimize import minimize
@@ -60,70 +62,7 @@ __all__ = [
     "parallel_map",
 ]
 
-#: Memberships at exactly 0.5 are raised by this much (Fiss 2011 added 0.001).
-CROSSOVER_NUDGE = 0.001
-
 Anchors = Mapping[str, Sequence[float]]
-
-
-# --------------------------------------------------------------------------- calibration
-
-def _check_anchors(anchors: Anchors, columns: Sequence[str]) -> dict[str, tuple[float, float, float]]:
-    out = {}
-    for name, a in anchors.items():
-        if name not in columns:
-            raise InputError(f"anchors: set {name!r} is not a column of the raw data; columns: "
-                             + ", ".join(map(str, columns)))
-        try:
-            e, c, i = (float(v) for v in a)
-        except (TypeError, ValueError):
-            raise InputError(f"anchors of {name!r}: got {a!r}, expected three numbers "
-                             "(exclusion, crossover, inclusion)") from None
-        if not (e < c < i or i < c < e):
-            raise InputError(f"anchors of {name!r}: exclusion {e:g}, crossover {c:g}, inclusion {i:g} "
-                             "are not strictly monotone")
-        out[str(name)] = (e, c, i)
-    return out
-
-
-def calibrate_frame(raw: pd.DataFrame, anchors: Anchors, *, nudge: float = CROSSOVER_NUDGE) -> pd.DataFrame:
-    """Fuzzy memberships of every anchored set (direct method), cases at 0.5 moved off it.
-
-    m = 1 / (1 + exp(-L)), L = ln(19) (x - c) / (i - c) above the crossover and
-    ln(19) (x - c) / (c - e) below it (Ragin 2008, ch. 5; R QCA ``calibrate``,
-    via :func:`analysis.qca.calibrate.calibrate_logistic`); a membership of exactly
-    0.5 becomes 0.5 + *nudge* (Fiss 2011), so that every case belongs to a
-    truth-table row; ``nudge=0`` leaves it.
-
-    Parameters
-    ----------
-    raw : one row per case (index = case names), one column of raw values per set.
-    anchors : set name -> (exclusion, crossover, inclusion); decreasing when
-        exclusion > inclusion.
-
-    Returns
-    -------
-    DataFrame with the index of *raw* and one column per anchored set, in the
-    order of *anchors*.
-
-    Examples
-    --------
-    >>> raw = pd.DataFrame({"A": [1.0, 2.0, 3.0]}, index=["a", "b", "c"])
-    >>> calibrate_frame(raw, {"A": (1, 2, 3)})["A"].round(3).tolist()
-    [0.05, 0.501, 0.95]
-    """
-    if not isinstance(raw, pd.DataFrame):
-        raise InputError("raw: expected a pandas DataFrame, one row per case")
-    if not 0 <= nudge < 0.5:
-        raise InputError(f"nudge = {nudge!r}: expected a number in [0, 0.5)")
-    checked = _check_anchors(anchors, [str(c) for c in raw.columns])
-    out = {}
-    for name, (e, c, i) in checked.items():
-        m = calibrate_logistic(raw[name], e, c, i, name=name)
-        if nudge:
-            m = np.where(m == 0.5, 0.5 + nudge, m)
-        out[name] = m
-    return pd.DataFrame(out, index=raw.index)
 
 
 # --------------------------------------------------------------------------- grid

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pandas as pd
@@ -17,7 +18,8 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def run_dirs(tmp_path_factory) -> tuple[Path, Path]:
     """Stages 01-05 run on data/raw into a temporary folder (small robustness grid, few permutations)."""
-    from analysis import prepare, qca_stage, validate
+    from analysis import prepare, validate
+    from analysis.stages import calibration, qca
     from analysis.codebook import all_codebooks
     from analysis.io import write_csv
     from analysis.regression.stage import run_regression
@@ -31,12 +33,13 @@ def run_dirs(tmp_path_factory) -> tuple[Path, Path]:
     res = psychometrics.run(staff, list(all_codebooks().values()))
     psychometrics.write(res, {"processed": processed, "results": results})
     scores = pd.read_csv(processed / "scores.csv")
-    cal = qca_stage.calibrate_sets(staff, scores, "sustain12")
-    qca_stage.write_calibration(cal, processed, results)
-    qres = qca_stage.run_qca(cal.calibrated_frame().set_index("staff_id"), cal.outcome_set, cal.conditions)
-    rob = qca_stage.robustness_analysis(cal, qres, n_jobs=1, cross_calibration_with_cutoffs=False,
-                                        leave_one_out=False, shifts=(-0.1, 0.1))
-    qca_stage.write_qca(qres, results, robustness=rob)
+    cal = calibration.run(staff, scores, "sustain12")
+    calibration.write_tables(cal, processed, results)
+    qres = qca.analyse(cal.calibrated_frame().set_index("staff_id"), cal.outcome_set, cal.conditions)
+    rob = qca.robustness_analysis(cal, qres, n_jobs=1, cross_calibration_with_cutoffs=False,
+                                  leave_one_out=False, shifts=(-0.1, 0.1))
+    qres = dataclasses.replace(qres, robustness=rob)
+    qca.write(qres, {"results": results})
     tables = run_regression("sustain12", processed_dir=processed, raw_dir=RAW_DIR, results_dir=results, seed=1)
     # each stage records its own claims, as notebooks 02-05 do (the paper looks them up)
     from analysis.claims import ClaimRecorder
@@ -46,8 +49,8 @@ def run_dirs(tmp_path_factory) -> tuple[Path, Path]:
         return ClaimRecorder(stage=stage, results_dir=results, notebook=None, inputs=[])
 
     for stage, record in (("psychometrics", lambda r: r.record_values(psychometrics.claim_values(res))),
-                          ("calibration", lambda r: qca_stage.record_calibration_claims(r, cal)),
-                          ("qca", lambda r: qca_stage.record_qca_claims(r, qres, robustness=rob)),
+                          ("calibration", lambda r: r.record_values(calibration.claim_values(cal))),
+                          ("qca", lambda r: r.record_values(qca.claim_values(qres))),
                           ("regression", lambda r: record_regression_claims(r, tables))):
         rec = recorder(stage)
         record(rec)

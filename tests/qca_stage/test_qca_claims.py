@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 import json
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import qca_stage as Q
+from analysis import study
+from analysis.stages import calibration as C
+from analysis.stages import qca as Q
 from analysis.claims import ClaimRecorder, decode_value
 from analysis.io import read_json
 
@@ -16,8 +19,8 @@ from analysis.io import read_json
 @pytest.fixture(scope="module")
 def stage04(staff, scores):
     """Stage 04 on the shipped data with a small robustness grid and 19 permutations."""
-    cal = Q.calibrate_sets(staff, scores, "sustain12")
-    res = Q.run_qca(cal.memberships, cal.outcome_set, cal.conditions)
+    cal = C.run(staff, scores, "sustain12")
+    res = Q.analyse(cal.memberships, cal.outcome_set, cal.conditions)
     rob = Q.robustness_analysis(cal, res, n_jobs=1, incl_cuts=(0.8, 0.9), n_cuts=(1,), shifts=(0.1,))
     perm = Q.permutation_analysis(res, n_permutations=19, seed=5, n_jobs=1)
     return cal, res, rob, perm
@@ -25,7 +28,7 @@ def stage04(staff, scores):
 
 def test_calibration_claims_are_the_stage_tables(stage04):
     cal = stage04[0]
-    vals = Q.calibration_claim_values(cal)
+    vals = C.claim_values(cal)
     anchors, label = vals["calibration.anchors"]
     assert label == "sec-calibration"
     assert list(anchors.columns) == ["exclusion", "crossover", "inclusion"]
@@ -40,13 +43,13 @@ def test_calibration_claims_are_the_stage_tables(stage04):
 
 def test_qca_claims_hold_the_published_solution_and_its_fit(stage04):
     _, res, rob, perm = stage04
-    vals = {k: v for k, (v, _) in Q.qca_claim_values(res, rob, perm).items()}
-    conds = list(Q.DEFAULT_CONDITIONS)
+    vals = {k: v for k, (v, _) in Q.claim_values(replace(res, robustness=rob, permutation=perm)).items()}
+    conds = list(study.DEFAULT_CONDITIONS)
     for key in ("qca.solution", "qca.solution_conservative", "qca.solution_parsimonious",
                 "qca.solution_intermediate"):
-        assert Q.same_expression(vals[key], Q.PUBLISHED, conds), key
+        assert Q.same_expression(vals[key], study.PUBLISHED, conds), key
     assert vals["qca.matches_published"] == "identical to"
-    assert vals["qca.published"] == Q.PUBLISHED
+    assert vals["qca.published"] == study.PUBLISHED
     assert vals["qca.n_cases"] == 65 and vals["qca.n_paths"] == 3
     assert (vals["qca.incl_cut"], vals["qca.pri_cut"], vals["qca.n_cut"]) == (0.8, 0.5, 1)
     assert vals["qca.n_positive_rows"] == len(res.truth_table.positive_rows)
@@ -75,7 +78,7 @@ def test_qca_claims_hold_the_published_solution_and_its_fit(stage04):
 
 def test_every_value_the_paper_shows_has_its_label(stage04):
     _, res, rob, perm = stage04
-    vals = Q.qca_claim_values(res, rob, perm)
+    vals = Q.claim_values(replace(res, robustness=rob, permutation=perm))
     labels = {name: label for name, (_, label) in vals.items()}
     assert labels["qca.table.solution"] == "tab-solution"
     assert labels["qca.solution"] == "sec-sufficiency"
@@ -87,8 +90,8 @@ def test_every_value_the_paper_shows_has_its_label(stage04):
 
 def test_no_solution_gives_text_claims_saying_so(stage04):
     cal = stage04[0]
-    res = Q.run_qca(cal.memberships, "SUSTAIN12", Q.DEFAULT_CONDITIONS, incl_cut=1.0)
-    vals = {k: v for k, (v, _) in Q.qca_claim_values(res).items()}
+    res = Q.analyse(cal.memberships, "SUSTAIN12", study.DEFAULT_CONDITIONS, incl_cut=1.0)
+    vals = {k: v for k, (v, _) in Q.claim_values(res).items()}
     assert vals["qca.solution"] == "no solution" and vals["qca.matches_published"] == "different from"
     assert vals["qca.n_paths"] == 0 and vals["qca.table.solution"].empty
     assert not any(k.startswith(("qca.robustness.", "qca.permutation.", "qca.path")) for k in vals)
@@ -97,17 +100,17 @@ def test_no_solution_gives_text_claims_saying_so(stage04):
 
 
 def test_other_outcome_does_not_match_the_published(staff, scores):
-    cal = Q.calibrate_sets(staff, scores, "sustain6")
-    res = Q.run_qca(cal.memberships, cal.outcome_set, cal.conditions)
+    cal = C.run(staff, scores, "sustain6")
+    res = Q.analyse(cal.memberships, cal.outcome_set, cal.conditions)
     assert not any(Q.published_match(res).values())
 
 
 def test_record_writes_one_stage_file_with_kinds_and_labels(stage04, tmp_path):
     cal, res, rob, perm = stage04
-    for stage, record, args in (("calibration", Q.record_calibration_claims, (cal,)),
-                                ("qca", Q.record_qca_claims, (res, rob, perm))):
+    for stage, claims in (("calibration", C.claim_values(cal)),
+                          ("qca", Q.claim_values(replace(res, robustness=rob, permutation=perm)))):
         rec = ClaimRecorder(stage=stage, results_dir=tmp_path, notebook=None, inputs=[])
-        values = record(rec, *args)
+        values = rec.record_values(claims)
         path = rec.save()
         assert path == tmp_path / "claims" / f"{stage}.json"
         doc = read_json(path)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import qca_stage as Q
+from analysis import study
+from analysis.stages import calibration as C
+from analysis.stages import qca as Q
 from analysis.errors import InputError
 from analysis.qca import robustness as R
 from analysis.qca.fit import model_fit
@@ -15,12 +18,12 @@ from analysis.qca.expressions import parse_expression, term_membership
 
 @pytest.fixture(scope="module")
 def stage(staff, scores):
-    cal = Q.calibrate_sets(staff, scores, "sustain12")
-    return cal, Q.run_qca(cal.memberships, cal.outcome_set, cal.conditions)
+    cal = C.run(staff, scores, "sustain12")
+    return cal, Q.analyse(cal.memberships, cal.outcome_set, cal.conditions)
 
 
 def _small_grid(cal, cases=3):
-    return R.robustness_grid(Q._anchor_dict(cal.anchors), list(cal.raw.index[:cases]), incl_cuts=(0.8, 0.9),
+    return R.robustness_grid(C.anchor_dict(cal.anchors), list(cal.raw.index[:cases]), incl_cuts=(0.8, 0.9),
                              n_cuts=(1,), shifts=(-0.1,), calibration_sets=["SBW", "SUSTAIN12"])
 
 
@@ -48,7 +51,7 @@ def test_calibrate_frame_known_values_and_errors():
 def test_baseline_reproduces_the_stage_and_leave_one_out_drops_one_case(stage):
     cal, res = stage
     g = _small_grid(cal)
-    runs = R.run_robustness(cal.raw, g, "SUSTAIN12", cal.conditions, Q.PUBLISHED, n_jobs=1)
+    runs = R.run_robustness(cal.raw, g, "SUSTAIN12", cal.conditions, study.PUBLISHED, n_jobs=1)
     base = runs.iloc[0]
     assert base["kind"] == "baseline" and base["expression"] == res.expressions()["conservative"]
     assert base["inclS"] == pytest.approx(res.conservative.models[0].fit["inclS"], abs=1e-12)
@@ -104,7 +107,7 @@ def test_permutation_of_a_planted_structure_is_significant_and_of_noise_is_not(s
     rng = np.random.default_rng(3)
     noise = res.data.copy()
     noise["SUSTAIN12"] = rng.permutation(noise["SUSTAIN12"].to_numpy())
-    pn = R.permutation_test(noise, "SUSTAIN12", cal.conditions, expression=Q.PUBLISHED,
+    pn = R.permutation_test(noise, "SUSTAIN12", cal.conditions, expression=study.PUBLISHED,
                             n_permutations=40, seed=1, n_jobs=1)
     assert pn.p_fixed > 0.05
 
@@ -112,8 +115,8 @@ def test_permutation_of_a_planted_structure_is_significant_and_of_noise_is_not(s
 def test_results_do_not_depend_on_parallelism(stage):
     cal, res = stage
     g = _small_grid(cal)
-    serial = R.run_robustness(cal.raw, g, "SUSTAIN12", cal.conditions, Q.PUBLISHED, n_jobs=1)
-    par = R.run_robustness(cal.raw, g, "SUSTAIN12", cal.conditions, Q.PUBLISHED, n_jobs=2)
+    serial = R.run_robustness(cal.raw, g, "SUSTAIN12", cal.conditions, study.PUBLISHED, n_jobs=1)
+    par = R.run_robustness(cal.raw, g, "SUSTAIN12", cal.conditions, study.PUBLISHED, n_jobs=2)
     pd.testing.assert_frame_equal(serial, par)
     p1 = R.permutation_test(res.data, "SUSTAIN12", cal.conditions, n_permutations=12, seed=5, n_jobs=1)
     p2 = R.permutation_test(res.data, "SUSTAIN12", cal.conditions, n_permutations=12, seed=5, n_jobs=2)
@@ -125,11 +128,11 @@ def test_dask_cluster_gives_the_joblib_results(stage):
     distributed = pytest.importorskip("dask.distributed")
     cal, res = stage
     g = _small_grid(cal, cases=2)
-    serial = R.run_robustness(cal.raw, g, "SUSTAIN12", cal.conditions, Q.PUBLISHED, n_jobs=1)
+    serial = R.run_robustness(cal.raw, g, "SUSTAIN12", cal.conditions, study.PUBLISHED, n_jobs=1)
     p_serial = R.permutation_test(res.data, "SUSTAIN12", cal.conditions, n_permutations=10, seed=3, n_jobs=1)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
                                   dashboard_address=None) as cluster, distributed.Client(cluster) as client:
-        on_dask = R.run_robustness(cal.raw, g, "SUSTAIN12", cal.conditions, Q.PUBLISHED, scheduler=client)
+        on_dask = R.run_robustness(cal.raw, g, "SUSTAIN12", cal.conditions, study.PUBLISHED, scheduler=client)
         p_dask = R.permutation_test(res.data, "SUSTAIN12", cal.conditions, n_permutations=10, seed=3,
                                     scheduler=cluster.scheduler_address)
         assert sum(len(v) for v in client.run(lambda: [0]).values()) == 2     # both workers were there
@@ -144,7 +147,7 @@ def test_stage_wrappers_and_writers(stage, tmp_path):
     assert list(rob["table"]["kind"]) == ["all", "baseline", "cutoffs", "calibration"]
     assert len(rob["runs"]) == 1 + 1 + 3
     perm = Q.permutation_analysis(res, n_permutations=5, seed=2, n_jobs=1)
-    paths = Q.write_qca(res, tmp_path, robustness=rob, permutation=perm)
+    paths = Q.write(replace(res, robustness=rob, permutation=perm), {"results": tmp_path})
     assert {p.name for p in paths} >= {"robustness.csv", "robustness_paths.csv", "robustness_runs.csv",
                                        "permutation.json", "permutation_null.csv"}
     summary = pd.read_json(tmp_path / "qca" / "summary.json", typ="series")

@@ -8,32 +8,34 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import qca_stage as Q
+from analysis import study
+from analysis.stages import calibration as C
+from analysis.stages import qca as Q
 from analysis.errors import InputError
 from analysis.qca.expressions import parse_expression
 from analysis.synth import intended_anchors
 
 HEADLINE = "~SBW*INNOV*~CASELOAD + ~INNOV*~CASELOAD*LONGMEET + CASELOAD*INNOV*LONGMEET"
-FIVE = (*Q.DEFAULT_CONDITIONS, "WORKLOAD")
+FIVE = (*study.DEFAULT_CONDITIONS, "WORKLOAD")
 
 
 @pytest.fixture(scope="module")
 def headline(staff, scores):
-    cal = Q.calibrate_sets(staff, scores, "sustain12")
-    return cal, Q.run_qca(cal.memberships, cal.outcome_set, cal.conditions)
+    cal = C.run(staff, scores, "sustain12")
+    return cal, Q.analyse(cal.memberships, cal.outcome_set, cal.conditions)
 
 
 # --------------------------------------------------------------------------- the published result
 
 def test_published_expression_is_recovered_on_shipped_data(headline):
     cal, res = headline
-    conds = list(Q.DEFAULT_CONDITIONS)
+    conds = list(study.DEFAULT_CONDITIONS)
     expected = sorted(parse_expression(HEADLINE, conds))
     assert sorted(res.conservative.models[0].terms) == expected
     assert res.conservative.n_models == 1
     assert sorted(res.intermediate.models[0].terms) == expected
     assert Q.same_expression(res.expressions()["conservative"], HEADLINE, conds)
-    assert Q.PUBLISHED == HEADLINE
+    assert study.PUBLISHED == HEADLINE
 
 
 def test_truth_table_positive_rows_are_the_six_path_rows(headline):
@@ -46,16 +48,16 @@ def test_truth_table_positive_rows_are_the_six_path_rows(headline):
 
 
 def test_five_condition_specification_keeps_the_paths_in_the_intermediate_solution(staff, scores):
-    cal = Q.calibrate_sets(staff, scores, "sustain12", FIVE)
-    res = Q.run_qca(cal.memberships, cal.outcome_set, cal.conditions)
+    cal = C.run(staff, scores, "sustain12", FIVE)
+    res = Q.analyse(cal.memberships, cal.outcome_set, cal.conditions)
     assert Q.same_expression(res.expressions()["intermediate"], HEADLINE, list(FIVE))
 
 
 def test_theory_anchors_agree_with_the_dgp():
     dgp = intended_anchors()
-    for name, (e, c, i, why) in Q.THEORY_ANCHORS.items():
+    for name, (e, c, i, why) in study.THEORY_ANCHORS.items():
         assert (e, c, i) == (dgp[name]["exclusion"], dgp[name]["crossover"], dgp[name]["inclusion"])
-        assert Q.CONDITION_COLUMNS.get(name, ("staff", "sustain12_rate"))[1] == dgp[name]["column"]
+        assert study.CONDITION_COLUMNS.get(name, ("staff", "sustain12_rate"))[1] == dgp[name]["column"]
         assert why
 
 
@@ -69,18 +71,18 @@ def test_calibration_outputs_and_checks(headline, tmp_path):
     assert not (cal.memberships == 0.5).to_numpy().any()
     assert cal.skewness["share_above"].between(0.2, 0.8).all()
     assert list(cal.anchors["basis"]) == ["theory"] * 5
-    paths = Q.write_calibration(cal, tmp_path / "processed", tmp_path / "results")
+    paths = C.write_tables(cal, tmp_path / "processed", tmp_path / "results")
     names = sorted(p.name for p in paths)
     assert names == ["anchors.csv", "calibrated.csv", "calibration.json", "crossover_cases.csv",
                      "excluded_cases.csv", "skewness.csv"]
-    back = Q.read_calibrated(tmp_path / "processed" / "calibrated.csv", "SUSTAIN12", Q.DEFAULT_CONDITIONS)
+    back = C.read_calibrated(tmp_path / "processed" / "calibrated.csv", "SUSTAIN12", study.DEFAULT_CONDITIONS)
     np.testing.assert_allclose(back.to_numpy(), cal.memberships.to_numpy(), rtol=1e-9)  # written to 10 digits
     info = json.loads((tmp_path / "results" / "calibration" / "calibration.json").read_text())
     assert info["cases_left_at_crossover"] == 0
 
 
 def test_known_memberships_of_the_direct_method(staff, scores):
-    cal = Q.calibrate_sets(staff, scores, "sustain12")
+    cal = C.run(staff, scores, "sustain12")
     raw, m = cal.raw["LONGMEET"], cal.memberships["LONGMEET"]
     expected = 1 / (1 + np.exp(-np.log(19) * np.where(raw >= 60, (raw - 60) / 15, (raw - 60) / 15)))
     expected = np.where(expected < 1e-4, 0, np.where(expected > 1 - 1e-4, 1, expected))
@@ -101,7 +103,7 @@ def _toy(n: int = 8) -> tuple[pd.DataFrame, pd.DataFrame]:
 def test_case_at_the_crossover_is_moved_off_it_and_reported():
     staff, scores = _toy()
     staff.loc[3, "meeting_minutes"] = 60.0                   # exactly the LONGMEET crossover
-    cal = Q.calibrate_sets(staff, scores, "sustain12")
+    cal = C.run(staff, scores, "sustain12")
     assert cal.memberships.loc["W3", "LONGMEET"] == pytest.approx(0.501)
     assert cal.crossover_cases.to_dict("records") == [
         {"staff_id": "W3", "set": "LONGMEET", "raw": 60.0, "membership": 0.5, "adjusted_to": 0.501}]
@@ -110,20 +112,20 @@ def test_case_at_the_crossover_is_moved_off_it_and_reported():
 
 def test_scores_are_aligned_by_staff_id_not_by_position():
     staff, scores = _toy()
-    raw = Q.raw_sets(staff, scores, "sustain12")
+    raw = C.raw_sets(staff, scores, "sustain12")
     assert raw.loc["W0", "SBW"] == 30.0 and raw.loc["W7", "INNOV"] == 90.0
 
 
 def test_missing_values_exclude_the_worker_and_are_listed():
     staff, scores = _toy()
     staff.loc[2, "sustain12_rate"] = np.nan
-    cal = Q.calibrate_sets(staff, scores, "sustain12")
+    cal = C.run(staff, scores, "sustain12")
     assert "W2" not in cal.memberships.index and len(cal.memberships) == 7
     assert cal.excluded.to_dict("records") == [{"staff_id": "W2", "missing": "SUSTAIN12"}]
 
 
 def test_data_based_anchors_are_the_stated_percentiles(staff, scores):
-    cal = Q.calibrate_sets(staff, scores, "ete_entry", FIVE)
+    cal = C.run(staff, scores, "ete_entry", FIVE)
     a = cal.anchors.set_index("set")
     for name, col in (("WORKLOAD", "workload_hours"), ("ETE", "ete_rate")):
         expected = np.percentile(staff[col], [5, 50, 95])
@@ -134,29 +136,29 @@ def test_data_based_anchors_are_the_stated_percentiles(staff, scores):
     assert not (cal.memberships == 0.5).to_numpy().any()
 
 
-@pytest.mark.parametrize("outcome", list(Q.OUTCOMES))
-@pytest.mark.parametrize("conditions", [Q.DEFAULT_CONDITIONS, FIVE])
+@pytest.mark.parametrize("outcome", list(study.OUTCOMES))
+@pytest.mark.parametrize("conditions", [study.DEFAULT_CONDITIONS, FIVE])
 def test_every_outcome_and_specification_runs_and_writes(staff, scores, outcome, conditions, tmp_path):
-    cal = Q.calibrate_sets(staff, scores, outcome, conditions)
+    cal = C.run(staff, scores, outcome, conditions)
     frame = cal.calibrated_frame()
-    assert list(frame.columns) == ["staff_id", *conditions, Q.outcome_set(outcome)]
+    assert list(frame.columns) == ["staff_id", *conditions, C.outcome_set(outcome)]
     assert frame.iloc[:, 1:].apply(lambda s: s.between(0, 1).all()).all()
-    res = Q.run_qca(cal.memberships, cal.outcome_set, cal.conditions)
-    paths = Q.write_qca(res, tmp_path)
+    res = Q.analyse(cal.memberships, cal.outcome_set, cal.conditions)
+    paths = Q.write(res, {"results": tmp_path})
     assert {p.name for p in paths} >= {"necessity.csv", "truth_table.csv", "solutions.csv",
                                        "configuration_chart.csv", "summary.json", "permutation.json"}
     summary = json.loads((tmp_path / "qca" / "summary.json").read_text())
-    assert summary["outcome"] == Q.outcome_set(outcome)
+    assert summary["outcome"] == C.outcome_set(outcome)
     assert summary["share_cases_in_rows_at_or_above_n_cut"] == 1.0
     assert len(res.necessity) == 2 * len(conditions)
 
 
 def test_no_positive_row_gives_no_solution_and_a_note(headline, tmp_path):
     cal, _ = headline
-    res = Q.run_qca(cal.memberships, "SUSTAIN12", Q.DEFAULT_CONDITIONS, incl_cut=1.0)
+    res = Q.analyse(cal.memberships, "SUSTAIN12", study.DEFAULT_CONDITIONS, incl_cut=1.0)
     assert not res.solved and res.expressions()["conservative"] is None and res.notes
     assert Q.permutation_analysis(res, n_permutations=5) is None
-    Q.write_qca(res, tmp_path)
+    Q.write(res, {"results": tmp_path})
     assert json.loads((tmp_path / "qca" / "permutation.json").read_text()) == {"note": "no solution: nothing to test"}
 
 
@@ -177,7 +179,7 @@ def test_configuration_chart_core_and_peripheral():
     # CASELOAD LONGMEET: 01 -> Y, 11 -> not Y, 00 and 10 are remainders.
     d = pd.DataFrame({"CASELOAD": [0.1, 0.2, 0.9, 0.8], "LONGMEET": [0.9, 0.8, 0.9, 0.7],
                       "Y": [0.9, 0.8, 0.1, 0.2]}, index=["a", "b", "c", "d"])
-    res = Q.run_qca(d, "Y", ["CASELOAD", "LONGMEET"])
+    res = Q.analyse(d, "Y", ["CASELOAD", "LONGMEET"])
     assert res.expressions() == {"conservative": "~CASELOAD*LONGMEET", "parsimonious": "~CASELOAD",
                                  "intermediate": "~CASELOAD*LONGMEET"}
     chart = Q.configuration_chart(res).set_index("condition")
@@ -190,7 +192,7 @@ def test_configuration_chart_core_and_peripheral():
 def test_configuration_chart_of_the_headline_is_all_core(headline):
     _, res = headline
     chart = Q.configuration_chart(res).set_index("condition")
-    cells = chart.loc[list(Q.DEFAULT_CONDITIONS)].to_numpy().ravel()
+    cells = chart.loc[list(study.DEFAULT_CONDITIONS)].to_numpy().ravel()
     assert sorted(set(cells)) == ["", "core", "core absent"]
     assert chart.loc["solution consistency"].iloc[0] == pytest.approx(res.conservative.models[0].fit["inclS"])
 
@@ -205,32 +207,32 @@ def test_directional_expectations_are_justified():
 
 def test_unknown_outcome_and_condition_are_clear_errors(staff, scores):
     with pytest.raises(InputError, match="outcome 'sustain24': expected one of sustain12"):
-        Q.calibrate_sets(staff, scores, "sustain24")
+        C.run(staff, scores, "sustain24")
     with pytest.raises(InputError, match=r"unknown \['AGE'\]"):
-        Q.calibrate_sets(staff, scores, "sustain12", ["SBW", "AGE"])
+        C.run(staff, scores, "sustain12", ["SBW", "AGE"])
     with pytest.raises(InputError, match="listed twice"):
-        Q.check_conditions("SBW,SBW")
+        C.check_conditions("SBW,SBW")
 
 
 def test_bad_processed_tables_name_file_row_and_column():
     staff, scores = _toy()
     dup = pd.concat([scores, scores.iloc[[0]]], ignore_index=True)
     with pytest.raises(InputError, match=r"scores\.csv.*row 10.*staff_id"):
-        Q.raw_sets(staff, dup, "sustain12")
+        C.raw_sets(staff, dup, "sustain12")
     bad = staff.astype({"caseload": object})
     bad.loc[4, "caseload"] = "many"
     with pytest.raises(InputError, match=r"staff\.csv.*row 6.*caseload.*'many'"):
-        Q.raw_sets(bad, scores, "sustain12")
+        C.raw_sets(bad, scores, "sustain12")
     with pytest.raises(InputError, match="different workers"):
-        Q.raw_sets(staff, scores.iloc[1:], "sustain12")
+        C.raw_sets(staff, scores.iloc[1:], "sustain12")
     with pytest.raises(InputError, match=r"staff\.csv.*meeting_minutes"):
-        Q.raw_sets(staff.drop(columns="meeting_minutes"), scores, "sustain12")
+        C.raw_sets(staff.drop(columns="meeting_minutes"), scores, "sustain12")
 
 
 def test_read_calibrated_rejects_wrong_sets_and_values(tmp_path):
     p = tmp_path / "calibrated.csv"
     pd.DataFrame({"staff_id": ["a", "b"], "SBW": [0.1, 1.2], "Y": [0.3, 0.4]}).to_csv(p, index=False)
     with pytest.raises(InputError, match=r"missing columns \['INNOV'\]"):
-        Q.read_calibrated(p, "Y", ["SBW", "INNOV"])
+        C.read_calibrated(p, "Y", ["SBW", "INNOV"])
     with pytest.raises(InputError, match=r"calibrated\.csv.*row 3.*SBW"):
-        Q.read_calibrated(p, "Y", ["SBW"])
+        C.read_calibrated(p, "Y", ["SBW"])

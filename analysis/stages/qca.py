@@ -1,338 +1,50 @@
-"""Stages 03 (calibration) and 04 (QCA) of the staff data: the study-specific logic.
+"""Stage 04, QCA: necessity, truth table, solutions, robustness and permutation test.
 
-The generic engine lives in :mod:`analysis.qca`; this module holds what belongs
-to this study: which processed column each set is calibrated from, the anchors
-and why, the directional expectations, the published solution, and the
-results files the paper reads.
+The analysis of the memberships stage 03 wrote (:mod:`analysis.stages.calibration`).
+What belongs to this study: the directional expectations and the published
+solution (:mod:`analysis.study`), the reference paths of the robustness check,
+the configuration chart and the results files the paper reads. The generic
+engine is :mod:`analysis.qca`. On the shipped synthetic data the conservative
+solution for SUSTAIN12 with the default cut-offs is exactly the published one,
+:data:`analysis.study.PUBLISHED`.
 
-Sets (conditions) and their raw columns::
-
-    SBW -> scores.sbw (SBW composite, 0-100)      INNOV -> scores.iis (IIS score, 14-94)
-    CASELOAD -> staff.caseload                     LONGMEET -> staff.meeting_minutes
-    WORKLOAD -> staff.workload_hours (robustness specification only)
-
-Outcomes (the pipeline parameter ``outcome`` -> set name, raw column)::
-
-    sustain12 -> SUSTAIN12, sustain12_rate     sustain6 -> SUSTAIN6, sustain6_rate
-    ete_entry -> ETE, ete_rate                 wellbeing -> WELLBEING, wellbeing_change
-
-The published result is :data:`PUBLISHED` (from :mod:`analysis.study`, where the study's vocabulary is defined); on the shipped synthetic
-data the conservative solution for SUSTAIN12 with the default cut-offs is
-exactly that expression.
+The stage contract (:mod:`analysis.stages`): :func:`run` -> :class:`QCAResult`,
+:func:`write`, :func:`claim_values`.
 """
 
 from __future__ import annotations
 
-import io
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from analysis.errors import InputError, located
-from analysis.study import (CONDITION_COLUMNS, DATA_PERCENTILES, DATA_WHY, DEFAULT_CONDITIONS,
-                            DIRECTIONAL_EXPECTATIONS, PUBLISHED, THEORY_ANCHORS)
-from analysis.study import OUTCOMES as STUDY_OUTCOMES
-from analysis.io import atomic_write_bytes, write_csv, write_json
-from analysis.qca.calibrate import anchors_from_percentiles, skewness_check
+from analysis.errors import InputError
+from analysis.io import write_csv, write_json
 from analysis.qca.expressions import Term, format_term, parse_expression
 from analysis.qca.minimize import minimize
 from analysis.qca.necessity import necessity
-from analysis.qca.robustness import (CROSSOVER_NUDGE, PermutationResult, calibrate_frame,
-                                     path_survival, permutation_test, robustness_grid,
+from analysis.qca.robustness import (PermutationResult, path_survival, permutation_test, robustness_grid,
                                      robustness_table, run_robustness)
 from analysis.qca.solution import Solution
 from analysis.qca.truthtable import TruthTable, truth_table
+from analysis.stages.calibration import (CalibrationResult, anchor_dict, check_conditions, outcome_set,
+                                         read_anchors, read_calibrated)
+from analysis.stages.calibration import run as calibrate
+from analysis.study import DEFAULT_CONDITIONS, DIRECTIONAL_EXPECTATIONS, PUBLISHED
 
 __all__ = [
-    "CONDITION_COLUMNS", "OUTCOMES", "DEFAULT_CONDITIONS", "PUBLISHED", "THEORY_ANCHORS",
-    "DATA_PERCENTILES", "DIRECTIONAL_EXPECTATIONS",
-    "outcome_set", "outcome_column", "check_conditions", "raw_sets", "anchors_table",
-    "CalibrationResult", "calibrate_sets", "write_calibration", "plot_calibration",
-    "read_calibrated", "read_anchors", "directional_expectations", "QCAResult", "run_qca",
-    "necessity_table", "truth_table_frame", "solution_expression", "same_expression",
-    "solutions_table", "configuration_chart", "chart_symbols", "reference_paths",
-    "robustness_analysis", "permutation_analysis", "write_qca",
-    "calibration_claim_values", "record_calibration_claims", "published_match", "solution_paths",
-    "qca_claim_values", "record_qca_claims",
+    "QCAResult", "read_inputs", "analyse", "run", "write", "claim_values",
+    "directional_expectations", "necessity_table", "truth_table_frame", "solution_expression",
+    "same_expression", "solutions_table", "configuration_chart", "chart_symbols", "reference_paths",
+    "robustness_analysis", "permutation_analysis", "published_match", "solution_paths",
+    "truth_table_report", "solutions_report", "published_report", "robustness_report",
+    "permutation_report",
 ]
 
-#: Pipeline outcome name -> (QCA outcome set name, staff.csv column), from :mod:`analysis.study`.
-OUTCOMES: dict[str, tuple[str, str]] = {name: (o.qca_name, o.rate) for name, o in STUDY_OUTCOMES.items()}
-_DATA_WHY = DATA_WHY
-
-
-def outcome_set(outcome: str) -> str:
-    """QCA set name of a pipeline outcome (``sustain12`` -> ``SUSTAIN12``).
-
-    >>> outcome_set("ete_entry")
-    'ETE'
-    """
-    if outcome not in OUTCOMES:
-        raise InputError(f"outcome {outcome!r}: expected one of " + ", ".join(OUTCOMES))
-    return OUTCOMES[outcome][0]
-
-
-def outcome_column(outcome: str) -> str:
-    """staff.csv column of a pipeline outcome (``sustain12`` -> ``sustain12_rate``).
-
-    >>> outcome_column("wellbeing")
-    'wellbeing_change'
-    """
-    if outcome not in OUTCOMES:
-        raise InputError(f"outcome {outcome!r}: expected one of " + ", ".join(OUTCOMES))
-    return OUTCOMES[outcome][1]
-
-
-def check_conditions(conditions: str | Sequence[str]) -> list[str]:
-    """The condition list as names, validated (a comma-separated string is accepted).
-
-    >>> check_conditions("SBW, INNOV")
-    ['SBW', 'INNOV']
-    """
-    items = conditions.split(",") if isinstance(conditions, str) else list(conditions)
-    names = [str(c).strip() for c in items if str(c).strip()]
-    if not names:
-        raise InputError("conditions: none given; expected some of " + ", ".join(CONDITION_COLUMNS))
-    bad = [c for c in names if c not in CONDITION_COLUMNS]
-    if bad:
-        raise InputError(f"conditions: unknown {bad}; expected some of " + ", ".join(CONDITION_COLUMNS))
-    if len(set(names)) != len(names):
-        raise InputError("conditions: a condition is listed twice: " + ", ".join(names))
-    return names
-
-
-# --------------------------------------------------------------------------- raw values
-
-def _ids(df: pd.DataFrame, file: str) -> pd.Series:
-    if "staff_id" not in df.columns:
-        raise InputError(located("no staff_id column", file=file, column="staff_id"))
-    ids = df["staff_id"].astype(str)
-    dup = ids.duplicated()
-    if dup.any():
-        row = int(np.flatnonzero(dup.to_numpy())[0]) + 2
-        raise InputError(located(f"duplicate staff_id {ids[dup].iloc[0]!r}", file=file, row=row,
-                                 column="staff_id"))
-    return ids
-
-
-def raw_sets(staff: pd.DataFrame, scores: pd.DataFrame, outcome: str,
-             conditions: Sequence[str] = DEFAULT_CONDITIONS) -> pd.DataFrame:
-    """Raw values of every condition and the outcome, one row per worker (index staff_id).
-
-    Columns are the set names (conditions, then the outcome set); values come
-    from staff.csv and scores.csv as mapped by :data:`CONDITION_COLUMNS` and
-    :data:`OUTCOMES`. Workers are in staff.csv order; both files must list the
-    same workers. Missing values stay NaN (see :func:`calibrate_sets`).
-    """
-    conds = check_conditions(conditions)
-    out_set, out_col = outcome_set(outcome), outcome_column(outcome)
-    files = {"staff": (staff, "staff.csv"), "scores": (scores, "scores.csv")}
-    s_ids, c_ids = _ids(staff, "staff.csv"), _ids(scores, "scores.csv")
-    if set(s_ids) != set(c_ids):
-        only = sorted(set(s_ids) ^ set(c_ids))[:5]
-        raise InputError(f"staff.csv and scores.csv list different workers (e.g. {only})")
-    frames = {"staff": staff.set_index(s_ids), "scores": scores.set_index(c_ids).loc[list(s_ids)]}
-    cols = {c: CONDITION_COLUMNS[c] for c in conds}
-    cols[out_set] = ("staff", out_col)
-    raw = {}
-    for name, (src, col) in cols.items():
-        df, fname = files[src]
-        if col not in df.columns:
-            raise InputError(located(f"no column {col!r} (needed for set {name})", file=fname, column=col))
-        values = pd.to_numeric(frames[src][col], errors="coerce")
-        bad = values.isna() & frames[src][col].notna()
-        if bad.any():
-            row = int(np.flatnonzero(bad.to_numpy())[0]) + 2
-            raise InputError(located(f"{frames[src][col][bad].iloc[0]!r} is not a number", file=fname,
-                                     row=row, column=col))
-        raw[name] = values.astype(float).to_numpy()
-    return pd.DataFrame(raw, index=pd.Index(list(s_ids), name="staff_id"))
-
-
-# --------------------------------------------------------------------------- anchors
-
-def anchors_table(raw: pd.DataFrame) -> pd.DataFrame:
-    """The anchors of every set of *raw* (from :func:`raw_sets`), with basis and justification.
-
-    Theory-based sets use :data:`THEORY_ANCHORS`; the others take the
-    :data:`DATA_PERCENTILES` of their observed (non-missing) values.
-
-    Returns a DataFrame with columns set, column, exclusion, crossover,
-    inclusion, basis ("theory" or "data: percentiles 5/50/95"), why.
-    """
-    rows = []
-    for name in raw.columns:
-        if name in CONDITION_COLUMNS:
-            src, col = CONDITION_COLUMNS[name]
-            column = f"{src}.{col}"
-        else:
-            column = "staff." + next(c for s, c in OUTCOMES.values() if s == name)
-        if name in THEORY_ANCHORS:
-            e, c, i, why = THEORY_ANCHORS[name]
-            basis = "theory"
-        else:
-            v = raw[name].dropna()
-            a = anchors_from_percentiles(v, DATA_PERCENTILES, name=name)
-            e, c, i = a["e"], a["c"], a["i"]
-            basis = "data: percentiles " + "/".join(f"{p:g}" for p in DATA_PERCENTILES)
-            why = _DATA_WHY.get(name, "no external standard; data-based anchors")
-        rows.append({"set": name, "column": column, "exclusion": e, "crossover": c, "inclusion": i,
-                     "basis": basis, "why": why})
-    return pd.DataFrame(rows)
-
-
-def _anchor_dict(anchors: pd.DataFrame) -> dict[str, tuple[float, float, float]]:
-    return {r.set: (float(r.exclusion), float(r.crossover), float(r.inclusion))
-            for r in anchors.itertuples(index=False)}
-
-
-# --------------------------------------------------------------------------- calibration
-
-@dataclass
-class CalibrationResult:
-    """Stage 03's results: raw values, memberships, anchors and the checks."""
-
-    outcome_set: str
-    conditions: list[str]
-    raw: pd.DataFrame            # complete cases, index staff_id
-    memberships: pd.DataFrame    # same index, one column per set
-    anchors: pd.DataFrame
-    skewness: pd.DataFrame
-    crossover_cases: pd.DataFrame
-    excluded: pd.DataFrame
-
-    def calibrated_frame(self) -> pd.DataFrame:
-        """calibrated.csv: staff_id, then the conditions, then the outcome set."""
-        return self.memberships[[*self.conditions, self.outcome_set]].reset_index()
-
-
-def calibrate_sets(staff: pd.DataFrame, scores: pd.DataFrame, outcome: str,
-                   conditions: Sequence[str] = DEFAULT_CONDITIONS,
-                   anchors: pd.DataFrame | None = None) -> CalibrationResult:
-    """Calibrate every condition and the outcome (direct method) and run the checks.
-
-    Memberships m = 1 / (1 + exp(-L)), L = ln(19)(x - c)/(i - c) above the
-    crossover c and ln(19)(x - c)/(c - e) below it (Ragin 2008, ch. 5). Workers
-    with a missing raw value in any set are left out (listed in ``excluded``).
-    A membership of exactly 0.5 is raised by 0.001 (Fiss 2011) and listed in
-    ``crossover_cases``, so that no case is left at 0.5. ``skewness`` is the
-    share of cases above 0.5 per set, flagged outside 20-80 % (Schneider &
-    Wagemann 2012).
-    """
-    conds = check_conditions(conditions)
-    out_set = outcome_set(outcome)
-    raw_all = raw_sets(staff, scores, outcome, conds)
-    missing = raw_all.isna()
-    excluded = pd.DataFrame({"staff_id": list(raw_all.index[missing.any(axis=1)]),
-                             "missing": [", ".join(c for c in raw_all.columns if missing.at[i, c])
-                                         for i in raw_all.index[missing.any(axis=1)]]})
-    raw = raw_all[~missing.any(axis=1)]
-    if len(raw) < 2:
-        raise InputError(f"only {len(raw)} worker(s) have every value of {list(raw_all.columns)}; "
-                         "a QCA needs cases")
-    table = anchors_table(raw) if anchors is None else anchors.copy()
-    unnudged = calibrate_frame(raw, _anchor_dict(table), nudge=0.0)
-    mem = calibrate_frame(raw, _anchor_dict(table))
-    at = unnudged == 0.5
-    cross = pd.DataFrame([{"staff_id": i, "set": c, "raw": raw.at[i, c], "membership": 0.5,
-                           "adjusted_to": 0.5 + CROSSOVER_NUDGE}
-                          for i in raw.index for c in raw.columns if at.at[i, c]],
-                         columns=["staff_id", "set", "raw", "membership", "adjusted_to"])
-    skew = skewness_check(mem).rename_axis("set").reset_index()
-    return CalibrationResult(out_set, conds, raw, mem[[*conds, out_set]], table, skew, cross, excluded)
-
-
-def write_calibration(result: CalibrationResult, processed_dir: str | Path,
-                      results_dir: str | Path) -> list[Path]:
-    """Write calibrated.csv to *processed_dir* and the anchors and checks to *results_dir*/calibration."""
-    rdir = Path(results_dir) / "calibration"
-    paths = [write_csv(result.calibrated_frame(), Path(processed_dir) / "calibrated.csv"),
-             write_csv(result.anchors, rdir / "anchors.csv"),
-             write_csv(result.skewness, rdir / "skewness.csv"),
-             write_csv(result.crossover_cases, rdir / "crossover_cases.csv"),
-             write_csv(result.excluded, rdir / "excluded_cases.csv")]
-    left = int((result.memberships == 0.5).to_numpy().sum())
-    paths.append(write_json({
-        "outcome_set": result.outcome_set, "conditions": result.conditions, "n_cases": len(result.raw),
-        "n_excluded": len(result.excluded), "cases_adjusted_off_crossover": len(result.crossover_cases),
-        "cases_left_at_crossover": left, "skewed_sets": result.skewness.loc[result.skewness["skewed"], "set"].tolist(),
-        "method": "direct method, logistic (Ragin 2008); memberships at 0.5 raised by 0.001 (Fiss 2011)",
-    }, rdir / "calibration.json"))
-    return paths
-
-
-def plot_calibration(result: CalibrationResult, figures_dir: str | Path) -> list[Path]:
-    """One PNG per set in *figures_dir*/calibration: raw value vs membership, anchors marked."""
-    # a Figure of its own, not pyplot: no backend switch in the caller's kernel
-    from matplotlib.figure import Figure
-
-    out = []
-    fdir = Path(figures_dir) / "calibration"
-    fdir.mkdir(parents=True, exist_ok=True)
-    anchors = _anchor_dict(result.anchors)
-    for name in result.memberships.columns:
-        x = result.raw[name].to_numpy()
-        y = result.memberships[name].to_numpy()
-        fig = Figure(figsize=(4.5, 3.2), dpi=100)
-        ax = fig.subplots()
-        order = np.argsort(x, kind="stable")
-        ax.plot(x[order], y[order], "o", ms=3.5, color="0.2")
-        for label, v in zip(("e", "c", "i"), anchors[name]):
-            ax.axvline(v, color="tab:blue", lw=0.8, ls="--")
-            ax.text(v, 1.03, f" {label}", ha="left", va="bottom", fontsize=8, color="tab:blue")
-        ax.axhline(0.5, color="0.6", lw=0.6)
-        ax.set_ylim(-0.03, 1.1)
-        ax.set_xlabel(f"{name} (raw)")
-        ax.set_ylabel("membership")
-        fig.tight_layout()
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", metadata={"Software": None})
-        out.append(atomic_write_bytes(fdir / f"{name}.png", buf.getvalue()))
-    return out
-
-
-def read_calibrated(path: str | Path, outcome_set_name: str, conditions: Sequence[str]) -> pd.DataFrame:
-    """calibrated.csv as a DataFrame indexed by staff_id with the conditions and the outcome set."""
-    p = Path(path)
-    if not p.exists():
-        raise InputError(f"{p.name}: not found; run the calibration stage first")
-    df = pd.read_csv(p)
-    cols = ["staff_id", *check_conditions(conditions), outcome_set_name]
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise InputError(located(f"missing columns {missing} (it was calibrated for other sets; rerun stage 03 "
-                                 "with the same outcome and conditions)", file=p.name))
-    df = df[cols].set_index("staff_id")
-    df.index = df.index.astype(str)
-    for c in df.columns:
-        v = pd.to_numeric(df[c], errors="coerce")
-        bad = v.isna() | (v < 0) | (v > 1)
-        if bad.any():
-            row = int(np.flatnonzero(bad.to_numpy())[0]) + 2
-            raise InputError(located(f"{df[c][bad].iloc[0]!r} is not a membership in [0, 1]",
-                                     file=p.name, row=row, column=c))
-        df[c] = v.astype(float)
-    return df
-
-
-def read_anchors(path: str | Path) -> pd.DataFrame:
-    """The anchors table written by stage 03 (results/calibration/anchors.csv)."""
-    p = Path(path)
-    if not p.exists():
-        raise InputError(f"{p.name}: not found; run the calibration stage first")
-    df = pd.read_csv(p)
-    need = ["set", "exclusion", "crossover", "inclusion"]
-    missing = [c for c in need if c not in df.columns]
-    if missing:
-        raise InputError(located(f"missing columns {missing}", file=p.name))
-    return df
-
-
-# --------------------------------------------------------------------------- QCA
 
 def directional_expectations(conditions: Sequence[str]) -> pd.DataFrame:
     """The directional expectations of *conditions* with their justification.
@@ -349,9 +61,11 @@ def _dir_exp(conditions: Sequence[str]) -> list[str]:
     return [DIRECTIONAL_EXPECTATIONS[c][0] or "-" for c in conditions]
 
 
-@dataclass
+@dataclass(frozen=True)
 class QCAResult:
-    """Stage 04's analysis of sufficiency and necessity for one outcome."""
+    """Stage 04's results for one outcome: necessity, truth table, the three solutions
+    (None when no row is positive), and the robustness check and permutation test
+    (None until :func:`run` adds them; the permutation test is None when there is no solution)."""
 
     data: pd.DataFrame
     outcome_set: str
@@ -364,6 +78,8 @@ class QCAResult:
     parsimonious: Solution | None = None
     intermediate: Solution | None = None
     notes: list[str] = field(default_factory=list)
+    robustness: dict[str, pd.DataFrame] | None = None
+    permutation: PermutationResult | None = None
 
     @property
     def solved(self) -> bool:
@@ -411,7 +127,7 @@ def same_expression(a: str, b: str, conditions: Sequence[str]) -> bool:
     return sorted(ta) == sorted(tb)
 
 
-def run_qca(data: pd.DataFrame, outcome_set_name: str, conditions: Sequence[str], *,
+def analyse(data: pd.DataFrame, outcome_set_name: str, conditions: Sequence[str], *,
             incl_cut: float = 0.8, pri_cut: float = 0.5, n_cut: int = 1) -> QCAResult:
     """Necessity, truth table, and conservative, parsimonious and intermediate solutions.
 
@@ -419,7 +135,7 @@ def run_qca(data: pd.DataFrame, outcome_set_name: str, conditions: Sequence[str]
     (Ragin 2008; R QCA's truthTable); rows with fewer than n_cut cases are
     remainders. The intermediate solution uses :data:`DIRECTIONAL_EXPECTATIONS`
     (Ragin & Sonnett 2005). When no row is positive there is no solution and the
-    result says so in ``notes``.
+    result says so in ``notes``. No robustness check or permutation test (see :func:`run`).
     """
     conds = check_conditions(conditions)
     cols = [*conds, outcome_set_name]
@@ -434,17 +150,42 @@ def run_qca(data: pd.DataFrame, outcome_set_name: str, conditions: Sequence[str]
                     cutoffs={"incl_cut": float(incl_cut), "pri_cut": float(pri_cut), "n_cut": int(n_cut)},
                     necessity=nec, truth_table=tt, dir_exp=dir_exp)
     if not tt.positive_rows:
-        res.notes.append(f"no truth-table row reaches incl >= {incl_cut:g} and PRI >= {pri_cut:g} "
-                         f"(n >= {n_cut}): there is no sufficient configuration for {outcome_set_name}")
-        return res
-    res.conservative = minimize(tt)
-    res.parsimonious = minimize(tt, include="?")
-    res.intermediate = minimize(tt, dir_exp=dir_exp)
-    for name in ("conservative", "parsimonious", "intermediate"):
-        sol = getattr(res, name)
-        if sol.n_models > 1:
-            res.notes.append(f"the {name} solution has {sol.n_models} minimal models; tables use M1")
-    return res
+        return replace(res, notes=[f"no truth-table row reaches incl >= {incl_cut:g} and PRI >= {pri_cut:g} "
+                                   f"(n >= {n_cut}): there is no sufficient configuration for {outcome_set_name}"])
+    sols = {"conservative": minimize(tt), "parsimonious": minimize(tt, include="?"),
+            "intermediate": minimize(tt, dir_exp=dir_exp)}
+    notes = [f"the {name} solution has {sol.n_models} minimal models; tables use M1"
+             for name, sol in sols.items() if sol.n_models > 1]
+    return replace(res, **sols, notes=notes)
+
+
+def read_inputs(processed_dir: str | Path, results_dir: str | Path, outcome: str,
+                conditions: Sequence[str]) -> tuple[pd.DataFrame, CalibrationResult]:
+    """Stage 04's inputs: the memberships of calibrated.csv (index staff_id), and stage 03's
+    calibration redone from staff.csv and scores.csv with the anchors it wrote (the raw values
+    and anchors the robustness grid shifts)."""
+    processed, results = Path(processed_dir), Path(results_dir)
+    conds = check_conditions(conditions)
+    data = read_calibrated(processed / "calibrated.csv", outcome_set(outcome), conds)
+    cal = calibrate(pd.read_csv(processed / "staff.csv"), pd.read_csv(processed / "scores.csv"), outcome, conds,
+                    anchors=read_anchors(results / "calibration" / "anchors.csv"))
+    return data, cal
+
+
+def run(data: pd.DataFrame, cal: CalibrationResult, *, incl_cut: float = 0.8, pri_cut: float = 0.5,
+        n_cut: int = 1, robustness: bool = True, n_permutations: int = 1000, seed: int = 0,
+        n_jobs: int = -1, scheduler: Any = None) -> QCAResult:
+    """Stage 04: :func:`analyse` the memberships *data* for the outcome set and conditions of *cal*,
+    then the robustness check around *cal*'s anchors (:func:`robustness_analysis`, unless
+    *robustness* is False) and the permutation test (:func:`permutation_analysis`; *seed* is its
+    own stream, e.g. ``analysis.seeds.int_seed_for(seed, "qca", "permutation")``).
+    *n_jobs* and *scheduler* (a Dask address) say where these run; results do not depend on them.
+    """
+    res = analyse(data, cal.outcome_set, cal.conditions, incl_cut=incl_cut, pri_cut=pri_cut, n_cut=n_cut)
+    rob = robustness_analysis(cal, res, n_jobs=n_jobs, scheduler=scheduler) if robustness else None
+    perm = permutation_analysis(res, n_permutations=n_permutations, seed=seed, n_jobs=n_jobs,
+                                scheduler=scheduler)
+    return replace(res, robustness=rob, permutation=perm)
 
 
 def solutions_table(result: QCAResult) -> pd.DataFrame:
@@ -552,7 +293,7 @@ def robustness_analysis(cal: CalibrationResult, result: QCAResult, *, n_jobs: in
     case left out). Returns {"runs", "table", "paths"} DataFrames.
     """
     paths = reference_paths(result)
-    specs = robustness_grid(_anchor_dict(cal.anchors), list(cal.raw.index), **{**result.cutoffs, **grid})
+    specs = robustness_grid(anchor_dict(cal.anchors), list(cal.raw.index), **{**result.cutoffs, **grid})
     runs = run_robustness(cal.raw, specs, result.outcome_set, result.conditions, paths or (),
                           n_jobs=n_jobs, scheduler=scheduler)
     table = robustness_table(runs)
@@ -573,10 +314,10 @@ def permutation_analysis(result: QCAResult, *, n_permutations: int = 1000, seed:
 
 # --------------------------------------------------------------------------- writers
 
-def write_qca(result: QCAResult, results_dir: str | Path, *, robustness: dict[str, pd.DataFrame] | None = None,
-              permutation: PermutationResult | None = None) -> list[Path]:
-    """Write stage 04's tables to *results_dir*/qca (atomic, deterministic)."""
-    q = Path(results_dir) / "qca"
+def write(result: QCAResult, dirs: Mapping[str, str | Path]) -> list[Path]:
+    """Write stage 04's tables to ``dirs["results"]``/qca (atomic, deterministic)."""
+    q = Path(dirs["results"]) / "qca"
+    robustness, permutation = result.robustness, result.permutation
     tt = result.truth_table
     n_cases = len(tt.case_names)
     in_rows = int(tt.rows.loc[tt.rows["n"] >= tt.n_cut, "n"].sum())
@@ -616,31 +357,7 @@ def write_qca(result: QCAResult, results_dir: str | Path, *, robustness: dict[st
 
 # --------------------------------------------------------------------------- claims for the paper
 
-def calibration_claim_values(result: CalibrationResult) -> dict[str, tuple[Any, str | None]]:
-    """Stage 03's results a replicator checks: name -> (value, label in the paper).
-
-    ``calibration.anchors`` (exclusion, crossover and inclusion of each set,
-    the paper's calibration section), ``calibration.share_above.<SET>`` (share
-    of cases with membership above 0.5), ``calibration.n_cases`` (complete
-    cases calibrated), ``calibration.n_excluded`` (left out for a missing
-    value) and ``calibration.n_crossover_adjusted`` (memberships moved off 0.5).
-    """
-    anchors = result.anchors.set_index("set")[["exclusion", "crossover", "inclusion"]].astype(float)
-    out: dict[str, tuple[Any, str | None]] = {
-        "calibration.anchors": (anchors, "sec-calibration"),
-        "calibration.n_cases": (int(len(result.raw)), None),
-        "calibration.n_excluded": (int(len(result.excluded)), None),
-        "calibration.n_crossover_adjusted": (int(len(result.crossover_cases)), None),
-    }
-    for _, r in result.skewness.iterrows():
-        out[f"calibration.share_above.{r['set']}"] = (float(r["share_above"]), None)
-    return dict(sorted(out.items()))
-
-
-def record_calibration_claims(claims: Any, result: CalibrationResult) -> dict[str, Any]:
-    """Record :func:`calibration_claim_values` with *claims* (a ClaimRecorder); returns name -> value."""
-    return claims.record_values(calibration_claim_values(result))
-
+# --------------------------------------------------------------------------- claims for the paper
 
 def published_match(result: QCAResult) -> dict[str, bool]:
     """Per solution type, whether its expression equals :data:`PUBLISHED` (SUSTAIN12 on the published conditions only)."""
@@ -682,8 +399,7 @@ _QCA_LABELS: dict[str, str] = {
 }
 
 
-def qca_claim_values(result: QCAResult, robustness: dict[str, pd.DataFrame] | None = None,
-                     permutation: PermutationResult | None = None) -> dict[str, tuple[Any, str | None]]:
+def claim_values(result: QCAResult) -> dict[str, tuple[Any, str | None]]:
     """Stage 04's results the paper prints or a replicator checks: name -> (value, label in the paper).
 
     Read from the stage's objects, nothing recomputed: the cut-offs and counts
@@ -696,8 +412,9 @@ def qca_claim_values(result: QCAResult, robustness: dict[str, pd.DataFrame] | No
     (``qca.path<k>.inclS|PRI|covS|covU``, ``.expression``) with the table
     ``qca.table.solution``, necessity (highest inclN and its term, number
     necessary), the robustness shares and fit ranges (``qca.robustness.*``)
-    and the permutation p-values (``qca.permutation.*``).
+    and the permutation p-values (``qca.permutation.*``) when *result* has them.
     """
+    robustness, permutation = result.robustness, result.permutation
     out: dict[str, Any] = {
         "qca.n_cases": int(len(result.truth_table.case_names)),
         "qca.incl_cut": float(result.cutoffs["incl_cut"]), "qca.pri_cut": float(result.cutoffs["pri_cut"]),
@@ -758,7 +475,47 @@ def qca_claim_values(result: QCAResult, robustness: dict[str, pd.DataFrame] | No
     return {name: (value, _QCA_LABELS.get(name)) for name, value in sorted(out.items())}
 
 
-def record_qca_claims(claims: Any, result: QCAResult, robustness: dict[str, pd.DataFrame] | None = None,
-                      permutation: PermutationResult | None = None) -> dict[str, Any]:
-    """Record :func:`qca_claim_values` with *claims* (a ClaimRecorder); returns name -> value."""
-    return claims.record_values(qca_claim_values(result, robustness, permutation))
+
+
+# --------------------------------------------------------------------------- what the notebook prints
+
+def truth_table_report(result: QCAResult) -> str:
+    """The truth table's cut-offs and counts in one line, then the table (R QCA's layout)."""
+    tt, cut = result.truth_table, result.cutoffs
+    n_cases = len(tt.case_names)
+    in_rows = int(tt.rows.loc[tt.rows["n"] >= tt.n_cut, "n"].sum())
+    return (f"incl.cut {cut['incl_cut']}, PRI cut-off {cut['pri_cut']}, frequency cut-off {cut['n_cut']}: "
+            f"{in_rows} of {n_cases} cases ({in_rows / n_cases:.0%}) in rows at or above the "
+            f"frequency cut-off; {len(tt.positive_rows)} positive, {len(tt.negative_rows)} negative, "
+            f"{len(tt.remainder_rows)} remainder rows\n" + tt.summary())
+
+
+def solutions_report(result: QCAResult) -> str:
+    """The notes, then each solution's summary under a ``--- <kind> solution`` line ('' when neither)."""
+    text = "".join(f"note: {note}\n" for note in result.notes)
+    if result.solved:
+        text += "".join(f"--- {kind} solution\n{getattr(result, kind).summary()}\n"
+                        for kind in ("conservative", "parsimonious", "intermediate"))
+    return text
+
+
+def published_report(result: QCAResult) -> str:
+    """Whether each solution equals :data:`analysis.study.PUBLISHED`, one line each; '' when the
+    published solution does not apply (another outcome or other conditions)."""
+    applies = result.outcome_set == "SUSTAIN12" and set(result.conditions) == set(DEFAULT_CONDITIONS)
+    if not applies:
+        return ""
+    return "".join(f"{kind:>13} solution {'equals' if same else 'differs from'} the published expression\n"
+                   for kind, same in published_match(result).items())
+
+
+def robustness_report(result: QCAResult) -> str:
+    """How many re-analyses the robustness check ran and on which reference paths."""
+    if result.robustness is None:
+        return "no robustness check"
+    return f"{len(result.robustness['runs'])} re-analyses; reference paths: {reference_paths(result)}"
+
+
+def permutation_report(result: QCAResult) -> str:
+    """The permutation test's summary (or that there was nothing to test)."""
+    return result.permutation.summary() if result.permutation is not None else "no solution: nothing to test"
