@@ -197,6 +197,16 @@ def _is_within(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
+def _raw_tables(raw_dir: Path):
+    """(file name, CSV rows, identifier column index -> kind) of each raw file; InputError on an empty file."""
+    for name in RAW_FILES:
+        path = raw_dir / name
+        rows = _read_csv_text(path)
+        if not rows:
+            raise InputError(f"{path}: empty file (expected a header line)")
+        yield name, rows, _id_column_indexes(path, rows[0], ID_COLUMNS[name])
+
+
 def pseudonymise_folder(raw_dir: str | Path, out_dir: str | Path, private_dir: str | Path) -> dict[str, int]:
     """Write the three raw CSVs of *raw_dir* to *out_dir* with every identifier replaced by its pseudonym.
 
@@ -224,12 +234,7 @@ def pseudonymise_folder(raw_dir: str | Path, out_dir: str | Path, private_dir: s
                          f"the output folder {out_dir} or inside it")
     pseud = Pseudonymiser(data_secret(raw_dir))
     texts: dict[str, str] = {}
-    for name in RAW_FILES:
-        path = raw_dir / name
-        rows = _read_csv_text(path)
-        if not rows:
-            raise InputError(f"{path}: empty file (expected a header line)")
-        columns = _id_column_indexes(path, rows[0], ID_COLUMNS[name])
+    for name, rows, columns in _raw_tables(raw_dir):
         out_rows = [rows[0]]
         for row in rows[1:]:
             new = list(row)
@@ -254,12 +259,7 @@ def identifiers_from_raw(raw_dir: str | Path) -> set[str]:
     if not raw_dir.is_dir():
         raise InputError(f"{raw_dir}: not a folder")
     out: set[str] = set()
-    for name in RAW_FILES:
-        path = raw_dir / name
-        rows = _read_csv_text(path)
-        if not rows:
-            raise InputError(f"{path}: empty file (expected a header line)")
-        columns = _id_column_indexes(path, rows[0], ID_COLUMNS[name])
+    for _, rows, columns in _raw_tables(raw_dir):
         for row in rows[1:]:
             for i in columns:
                 if i < len(row) and row[i].strip():

@@ -47,15 +47,20 @@ __all__ = [
 ]
 
 
+def _outcome(outcome: str):
+    """The :data:`analysis.study.OUTCOMES` entry of a pipeline outcome; InputError naming the valid ones."""
+    if outcome not in OUTCOMES:
+        raise InputError(f"outcome {outcome!r}: expected one of " + ", ".join(OUTCOMES))
+    return OUTCOMES[outcome]
+
+
 def outcome_set(outcome: str) -> str:
     """QCA set name of a pipeline outcome (``sustain12`` -> ``SUSTAIN12``).
 
     >>> outcome_set("ete_entry")
     'ETE'
     """
-    if outcome not in OUTCOMES:
-        raise InputError(f"outcome {outcome!r}: expected one of " + ", ".join(OUTCOMES))
-    return OUTCOMES[outcome].qca_name
+    return _outcome(outcome).qca_name
 
 
 def outcome_column(outcome: str) -> str:
@@ -64,9 +69,7 @@ def outcome_column(outcome: str) -> str:
     >>> outcome_column("wellbeing")
     'wellbeing_change'
     """
-    if outcome not in OUTCOMES:
-        raise InputError(f"outcome {outcome!r}: expected one of " + ", ".join(OUTCOMES))
-    return OUTCOMES[outcome].rate
+    return _outcome(outcome).rate
 
 
 def check_conditions(conditions: str | Sequence[str]) -> list[str]:
